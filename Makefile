@@ -1,0 +1,59 @@
+# Two commands do all the set-up on a fresh machine:
+#   make synth   synthesize apps/environments/*.yaml into dist/ through `cdk8s synth`
+#   make test    the whole test suite (what .ci/run calls)
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP_PY := $(VENV)/.installed
+STAMP_NPM := node_modules/.installed
+DEBIAN_TOOLS := nginx dnsmasq syncthing redis-server
+DEBIAN_PACKAGES := nginx-light dnsmasq-base syncthing redis-server
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export CKV_SKIP_PACKAGE_UPDATE_CHECK := true
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: synth test deps debian imports schema bench clean
+
+synth: $(STAMP_PY) $(STAMP_NPM)
+	npx cdk8s synth --no-check-upgrade
+
+test: $(STAMP_PY) $(STAMP_NPM) debian
+	$(PY) -m pytest -q tests
+
+deps: $(STAMP_PY) $(STAMP_NPM)
+
+$(STAMP_PY): setup.py
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+$(STAMP_NPM): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Real daemons that check the configurations we generate (nginx -t, dnsmasq --test, syncthing, redis).
+debian:
+	@missing=""; for tool in $(DEBIAN_TOOLS); do \
+	  PATH="$$PATH:/usr/sbin:/sbin" command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages for:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES) >/dev/null; \
+	fi
+
+# Regenerate the CRD bindings offline from the pinned copies (docs/imports.md).
+CRDS ?= ../shared/crds
+imports: $(STAMP_NPM)
+	rm -rf imports/traefik_ingressroutetcp imports/certmanager_certificate
+	npx cdk8s import traefik_ingressroutetcp:=$(CRDS)/traefik.io_ingressroutetcps.yaml -l python --no-check-upgrade
+	npx cdk8s import certmanager_certificate:=$(CRDS)/cert-manager.io_certificates.yaml -l python --no-check-upgrade
+
+schema: $(STAMP_PY)
+	$(PY) -m ovc_constructs schema > docs/environment.schema.json
+
+bench: $(STAMP_PY)
+	$(PY) bench/synth_bench.py
+
+clean:
+	rm -rf dist .cdk8s.out

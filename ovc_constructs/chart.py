@@ -1,0 +1,62 @@
+"""G8Chart: one G8 from one environment file."""
+from __future__ import annotations
+
+from cdk8s import Chart
+from cdk8s_plus_27 import k8s
+from constructs import Construct
+
+from .component import PART_OF, cluster_scoped
+from .environment import Environment, InvalidEnvironment
+from .mongo import ReplicatedMongo
+from .osis import OsisDaemon
+from .site import Site
+
+
+class G8Chart(Chart):
+    """The namespace, the environment ConfigMap, default-deny ingress, and every G8 component.
+
+    Resource names are contracts (the images dial `mongo`, `osis`, ...), so no name hashes are added.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, environment: Environment) -> None:
+        problems = environment.problems()
+        if problems:
+            raise InvalidEnvironment(environment.name, problems)
+        super().__init__(
+            scope,
+            id,
+            namespace=environment.namespace,
+            disable_resource_name_hashes=True,
+            labels={
+                "app.kubernetes.io/part-of": PART_OF,
+                "app.kubernetes.io/instance": id,
+                "app.kubernetes.io/managed-by": "cdk8s",
+            },
+        )
+        self.environment = environment
+        self.site = Site.from_environment(environment)
+        self.namespace_object = cluster_scoped(
+            k8s.KubeNamespace(self, "namespace", metadata=k8s.ObjectMeta(name=environment.namespace))
+        )
+        self.environment_config = k8s.KubeConfigMap(
+            self,
+            "environment",
+            metadata=k8s.ObjectMeta(name="g8-environment"),
+            data={
+                "G8_NAME": environment.name,
+                "G8_DOMAIN": environment.domain,
+                "G8_NAMESPACE": environment.namespace,
+                "G8_MANAGEMENT_CIDR": environment.management.cidr,
+                "G8_CONTROLLER_NODES": " ".join(self.site.node_names),
+                "G8_CONTROLLER_MANAGEMENT_IPS": " ".join(self.site.management_ips),
+                "G8_CONTROLLER_PUBLIC_IPS": " ".join(self.site.public_ips),
+            },
+        )
+        self.default_deny = k8s.KubeNetworkPolicy(
+            self,
+            "default-deny-ingress",
+            metadata=k8s.ObjectMeta(name="default-deny-ingress"),
+            spec=k8s.NetworkPolicySpec(pod_selector=k8s.LabelSelector(), policy_types=["Ingress"]),
+        )
+        self.mongo = ReplicatedMongo(self, "mongo", site=self.site, settings=environment.mongo)
+        self.osis = OsisDaemon(self, "osis", mongo=self.mongo, settings=environment.osis)

@@ -1,0 +1,387 @@
+"""What every G8 component shares: identity labels, exposures and dependencies.
+
+Exposures follow seed 000: `kubernetes` is a ClusterIP Service, `internal` a NodePort published on the
+controllers' management IPs and admitted only from the management network, `public` a NodePort on
+their public IPs, `none` no Service at all.
+
+A dependency is declared once (`a.depends_on(b)`, or a typed prop such as `mongo=`) and yields three
+things: an init container in `a` that waits until `b` answers, a NetworkPolicy that admits `a` to `b`'s
+ports (ingress is denied by default in the namespace) and apply order (`b` before `a` in the output).
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from cdk8s import ApiObject, App, Chart, JsonPatch
+from cdk8s_plus_27 import k8s
+from constructs import Construct
+
+from .environment import resources
+from .pods import container, image_tag, security_context
+from .site import Site
+
+PART_OF = "openvcloud"
+WAIT_RESOURCES = resources("10m", "16Mi", "100m", "64Mi")
+
+
+class Exposure(enum.Flag):
+    """How far a component is reachable (seed 000); combine with `|`."""
+
+    NONE = 0
+    KUBERNETES = enum.auto()
+    INTERNAL = enum.auto()
+    PUBLIC = enum.auto()
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    """A port clients dial (`port`), the container port behind it, and a fixed NodePort if exposed."""
+
+    name: str
+    port: int
+    target_port: Optional[int] = None
+    node_port: Optional[int] = None
+    protocol: str = "TCP"
+
+    @property
+    def container_port(self) -> int:
+        return self.target_port or self.port
+
+
+_scratch_chart: Optional[Chart] = None
+
+
+def container_patch_value(spec: k8s.Container) -> dict:
+    """A typed container as the value of a JSON patch on a `cdk8s_plus_27.k8s` object.
+
+    Those objects pass their patched JSON through the typed converters again, which read quantities
+    as `Quantity.value`; resource quantities are therefore given in that shape. The schema test
+    catches any drift (a quantity would come out as null).
+    """
+    global _scratch_chart
+    if _scratch_chart is None:
+        _scratch_chart = Chart(App(), "scratch")
+    index = len(_scratch_chart.node.children)
+    pod = k8s.KubePod(_scratch_chart, f"c{index}", spec=k8s.PodSpec(containers=[spec]))
+    value = pod.to_json()["spec"]["containers"][0]
+    for bound in ("limits", "requests"):
+        quantities = value.get("resources", {}).get(bound, {})
+        value["resources"][bound] = {name: {"value": q} for name, q in quantities.items()}
+    return value
+
+
+def cluster_scoped(api_object: ApiObject) -> ApiObject:
+    """Drop the namespace the chart stamps on every object from a cluster-scoped one."""
+    api_object.add_json_patch(JsonPatch.remove("/metadata/namespace"))
+    return api_object
+
+
+class Component(Construct):
+    """Base of every G8 component construct: one workload, its Services and NetworkPolicies.
+
+    Subclasses build their workload with `pod_template` and one of `deployment`, `daemon_set` or
+    `register_workload`, then call the `expose_*` methods.
+    """
+
+    #: HTTP path that answers when the component is healthy; dependents' init containers poll it.
+    health_path: Optional[str] = None
+
+    def __init__(self, scope: Construct, id: str, *, site: Site, name: str, role: str, image: str) -> None:
+        super().__init__(scope, id)
+        self.site = site
+        self.name = name
+        self.namespace = Chart.of(self).namespace
+        instance = Chart.of(self).node.id
+        self.selector = {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance}
+        self.labels = {
+            **self.selector,
+            "app.kubernetes.io/component": role,
+            "app.kubernetes.io/part-of": PART_OF,
+            "app.kubernetes.io/version": image_tag(image),
+            "app.kubernetes.io/managed-by": "cdk8s",
+        }
+        self.ports: tuple[ServicePort, ...] = ()
+        self.service: Optional[k8s.KubeService] = None
+        self.workload: Optional[ApiObject] = None
+        self.dependencies: list[Component] = []
+        self._pod_spec_path = ""
+        self._init_container_count = 0
+        self._skip_counts: dict[str, int] = {}
+        self._tag_only_images: dict[str, set[str]] = {}
+        self.service_account = k8s.KubeServiceAccount(
+            self, "service-account", metadata=self.metadata(), automount_service_account_token=False
+        )
+
+    # ------------------------------------------------------------------ building blocks
+    def metadata(self, name: Optional[str] = None, *, annotations: Optional[dict] = None) -> k8s.ObjectMeta:
+        return k8s.ObjectMeta(name=name or self.name, labels=self.labels, annotations=annotations)
+
+    def controller_affinity(self) -> k8s.Affinity:
+        """Run on any controller node of the site (never pinned to one)."""
+        return k8s.Affinity(
+            node_affinity=k8s.NodeAffinity(
+                required_during_scheduling_ignored_during_execution=k8s.NodeSelector(
+                    node_selector_terms=[
+                        k8s.NodeSelectorTerm(
+                            match_expressions=[
+                                k8s.NodeSelectorRequirement(
+                                    key=self.site.node_selector_key, operator="In", values=self.site.node_names
+                                )
+                            ]
+                        )
+                    ]
+                )
+            )
+        )
+
+    def pod_template(
+        self,
+        *,
+        containers: Sequence[k8s.Container],
+        init_containers: Sequence[k8s.Container] = (),
+        volumes: Sequence[k8s.Volume] = (),
+        affinity: Optional[k8s.Affinity] = None,
+        fs_group: Optional[int] = None,
+        host_network: bool = False,
+        termination_grace_seconds: int = 30,
+        labels: Optional[dict] = None,
+        restart_policy: Optional[str] = None,
+    ) -> k8s.PodTemplateSpec:
+        """A pod with its own token-less ServiceAccount, RuntimeDefault seccomp and no service links.
+
+        Service links are off because Kubernetes would inject variables such as `INFLUXDB_PORT`, which
+        images like influxdb read as their own configuration.
+        """
+        return k8s.PodTemplateSpec(
+            metadata=k8s.ObjectMeta(labels=labels or self.labels),
+            spec=k8s.PodSpec(
+                service_account_name=self.service_account.name,
+                automount_service_account_token=False,
+                enable_service_links=False,
+                security_context=k8s.PodSecurityContext(
+                    seccomp_profile=k8s.SeccompProfile(type="RuntimeDefault"), fs_group=fs_group
+                ),
+                image_pull_secrets=[k8s.LocalObjectReference(name=s) for s in self.site.image_pull_secrets] or None,
+                affinity=affinity or self.controller_affinity(),
+                host_network=host_network or None,
+                dns_policy="ClusterFirstWithHostNet" if host_network else None,
+                termination_grace_period_seconds=termination_grace_seconds,
+                restart_policy=restart_policy,
+                init_containers=list(init_containers) or None,
+                containers=list(containers),
+                volumes=list(volumes) or None,
+            ),
+        )
+
+    def register_workload(
+        self, workload: ApiObject, template: k8s.PodTemplateSpec, pod_spec_path: str = "/spec/template/spec"
+    ) -> ApiObject:
+        """Record the object whose pods get dependency waits and check suppressions."""
+        self.workload = workload
+        self._pod_spec_path = pod_spec_path
+        self._init_container_count = len(template.spec.init_containers or [])
+        return self.register_pod_owner(workload, template)
+
+    def register_pod_owner(self, owner: ApiObject, template: k8s.PodTemplateSpec) -> ApiObject:
+        """Note the images of any object that owns pods (workload, Job, CronJob) for the digest checks."""
+        containers = list(template.spec.containers) + list(template.spec.init_containers or [])
+        self._note_images(owner, [c.image for c in containers])
+        return owner
+
+    def _note_images(self, owner: ApiObject, images: Sequence[str]) -> None:
+        """Images pinned by tag only (the seed defaults) cannot pass checkov's digest checks."""
+        by_tag = sorted({i for i in images if "@sha256:" not in i} - self._tag_only_images.get(owner.node.path, set()))
+        if not by_tag:
+            return
+        first = owner.node.path not in self._tag_only_images
+        self._tag_only_images.setdefault(owner.node.path, set()).update(by_tag)
+        if first:
+            reason = "images pinned by tag (seed defaults); pin them by digest in the environment file to enable this check"
+            self.skip_check("CKV_K8S_43", reason, on=owner)
+            self.skip_check("CKV_K8S_15", f"IfNotPresent on purpose (a G8 may be air-gapped); {reason}", on=owner)
+
+    def deployment(self, template: k8s.PodTemplateSpec) -> k8s.KubeDeployment:
+        """A single instance that may run on any controller node; `Recreate` so there is one writer."""
+        return self.register_workload(
+            k8s.KubeDeployment(
+                self,
+                "deployment",
+                metadata=self.metadata(),
+                spec=k8s.DeploymentSpec(
+                    replicas=1,
+                    selector=k8s.LabelSelector(match_labels=self.selector),
+                    strategy=k8s.DeploymentStrategy(type="Recreate"),
+                    revision_history_limit=5,
+                    template=template,
+                ),
+            ),
+            template,
+        )
+
+    def daemon_set(self, template: k8s.PodTemplateSpec) -> k8s.KubeDaemonSet:
+        """One instance per controller node, replaced one node at a time."""
+        return self.register_workload(
+            k8s.KubeDaemonSet(
+                self,
+                "daemon-set",
+                metadata=self.metadata(),
+                spec=k8s.DaemonSetSpec(
+                    selector=k8s.LabelSelector(match_labels=self.selector),
+                    update_strategy=k8s.DaemonSetUpdateStrategy(
+                        type="RollingUpdate",
+                        rolling_update=k8s.RollingUpdateDaemonSet(max_unavailable=k8s.IntOrString.from_number(1)),
+                    ),
+                    revision_history_limit=5,
+                    template=template,
+                ),
+            ),
+            template,
+        )
+
+    def skip_check(self, check_id: str, reason: str, *, on: Optional[ApiObject] = None) -> None:
+        """Suppress one checkov check on one object (default: the workload), with the reason recorded."""
+        owner = on or self.workload
+        if not reason.strip():
+            raise ValueError(f"skip of {check_id} on {self.name} needs a reason")
+        assert owner is not None, "register the workload before skipping checks on it"
+        count = self._skip_counts.get(owner.node.path, 0) + 1
+        self._skip_counts[owner.node.path] = count
+        owner.metadata.add_annotation(f"checkov.io/skip{count}", f"{check_id}={reason}")
+
+    # ------------------------------------------------------------------ exposures
+    def _service(self, id: str, name: str, ports: Sequence[ServicePort], **spec) -> k8s.KubeService:
+        return k8s.KubeService(
+            self,
+            id,
+            metadata=self.metadata(name),
+            spec=k8s.ServiceSpec(
+                selector=self.selector,
+                ports=[
+                    k8s.ServicePort(
+                        name=p.name,
+                        port=p.port,
+                        target_port=k8s.IntOrString.from_number(p.container_port),
+                        node_port=p.node_port if spec.get("type") == "NodePort" else None,
+                        protocol=p.protocol,
+                    )
+                    for p in ports
+                ],
+                **spec,
+            ),
+        )
+
+    def expose_kubernetes(self, ports: Sequence[ServicePort], *, headless: bool = False, name: Optional[str] = None) -> k8s.KubeService:
+        """The ClusterIP Service under the contract name; only declared dependents are admitted."""
+        self.ports = tuple(ports)
+        extra = {"cluster_ip": "None", "publish_not_ready_addresses": True} if headless else {}
+        self.service = self._service("service", name or self.name, ports, type="ClusterIP", **extra)
+        return self.service
+
+    def _expose_node_port(self, kind: str, ports: Sequence[ServicePort], addresses: list[str], sources: k8s.NetworkPolicyPeer) -> k8s.KubeService:
+        missing = [p.name for p in ports if p.node_port is None]
+        if missing:
+            raise ValueError(f"{self.name}: {kind} exposure needs a fixed node_port for port(s) {missing}")
+        service = self._service(
+            kind,
+            f"{self.name}-{kind}",
+            ports,
+            type="NodePort",
+            external_i_ps=addresses,
+            # Local keeps the client's source IP, which the NetworkPolicy below relies on.
+            external_traffic_policy="Local",
+        )
+        self.allow_ingress(f"{kind}-ingress", name=f"{self.name}-{kind}", peers=[sources], ports=ports)
+        return service
+
+    def expose_internal(self, ports: Sequence[ServicePort]) -> k8s.KubeService:
+        """NodePort on the controllers' management IPs, admitted only from the management network."""
+        peer = k8s.NetworkPolicyPeer(ip_block=k8s.IpBlock(cidr=self.site.management_cidr))
+        return self._expose_node_port("internal", ports, self.site.management_ips, peer)
+
+    def expose_public(self, ports: Sequence[ServicePort]) -> k8s.KubeService:
+        """NodePort on the controllers' public IPs, admitted from anywhere."""
+        peer = k8s.NetworkPolicyPeer(ip_block=k8s.IpBlock(cidr="0.0.0.0/0"))
+        return self._expose_node_port("public", ports, self.site.public_ips, peer)
+
+    def expose(self, exposure: Exposure, ports: Sequence[ServicePort]) -> None:
+        """Apply every exposure in `exposure` to the same ports."""
+        if Exposure.KUBERNETES in exposure:
+            self.expose_kubernetes(ports)
+        if Exposure.INTERNAL in exposure:
+            self.expose_internal(ports)
+        if Exposure.PUBLIC in exposure:
+            self.expose_public(ports)
+
+    # ------------------------------------------------------------------ network policy
+    def allow_ingress(
+        self, id: str, *, name: str, peers: Sequence[k8s.NetworkPolicyPeer], ports: Sequence[ServicePort]
+    ) -> k8s.KubeNetworkPolicy:
+        """Admit `peers` to this component's pods on `ports` (their container ports)."""
+        return k8s.KubeNetworkPolicy(
+            self,
+            id,
+            metadata=self.metadata(name),
+            spec=k8s.NetworkPolicySpec(
+                pod_selector=k8s.LabelSelector(match_labels=self.selector),
+                policy_types=["Ingress"],
+                ingress=[
+                    k8s.NetworkPolicyIngressRule(
+                        from_=list(peers),
+                        ports=[
+                            k8s.NetworkPolicyPort(port=k8s.IntOrString.from_number(p.container_port), protocol=p.protocol)
+                            for p in ports
+                        ],
+                    )
+                ],
+            ),
+        )
+
+    def allow_from_pods(self, id: str, name: str, pod_labels: dict, ports: Optional[Sequence[ServicePort]] = None) -> k8s.KubeNetworkPolicy:
+        peer = k8s.NetworkPolicyPeer(pod_selector=k8s.LabelSelector(match_labels=pod_labels))
+        return self.allow_ingress(id, name=name, peers=[peer], ports=ports or self.ports)
+
+    # ------------------------------------------------------------------ dependencies
+    def connects_to(self, other: "Component", ports: Optional[Sequence[ServicePort]] = None) -> None:
+        """Admit this component's pods to `other`'s ports, without waiting or ordering."""
+        if not other.ports:
+            raise ValueError(f"{self.name} cannot connect to {other.name}: it exposes no ports")
+        other.allow_from_pods(f"from-{self.name}", f"{other.name}-from-{self.name}", self.selector, ports)
+
+    def depends_on(self, other: "Component", ports: Optional[Sequence[ServicePort]] = None) -> None:
+        """Wait for `other` before starting, reach its ports, and come after it in apply order."""
+        if other in self.dependencies:
+            return
+        assert self.workload is not None, "build the workload before declaring dependencies"
+        self.dependencies.append(other)
+        self.connects_to(other, ports)
+        self.node.add_dependency(other)
+        wait_spec = other.wait_container()
+        self._note_images(self.workload, [wait_spec.image])
+        wait = container_patch_value(wait_spec)
+        path = f"{self._pod_spec_path}/initContainers"
+        if self._init_container_count == 0:
+            self.workload.add_json_patch(JsonPatch.add(path, [wait]))
+        else:
+            self.workload.add_json_patch(JsonPatch.add(f"{path}/-", wait))
+        self._init_container_count += 1
+
+    def wait_script(self) -> str:
+        """Shell loop (busybox) that ends once this component answers on its Service."""
+        port = self.ports[0].port
+        if self.health_path:
+            check = f"wget -q -T 3 -O /dev/null http://{self.name}:{port}{self.health_path}"
+        else:
+            check = f"nc -z -w 3 {self.name} {port}"
+        return f"until {check}; do echo waiting for {self.name}:{port}; sleep 3; done"
+
+    def wait_container(self) -> k8s.Container:
+        """The init container a dependent runs to wait for this component; override for richer checks."""
+        return container(
+            f"wait-for-{self.name}",
+            self.site.helper_image,
+            command=["sh", "-c", self.wait_script()],
+            resources=WAIT_RESOURCES,
+            security=security_context(),
+        )

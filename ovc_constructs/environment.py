@@ -1,0 +1,298 @@
+"""The environment file: one YAML document that describes one G8.
+
+This module is the public contract of that file. Every field is typed and validated here; unknown
+keys are errors so that a typo is never silently ignored. `docs/environment.schema.json` is
+generated from these classes (`python -m ovc_constructs schema`).
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+from typing import Annotated, Literal, Optional
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+DNS1123_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# [registry[:port]/]repo/path:tag[@sha256:<64 hex>] or ...@sha256:<64 hex>; a tag or digest is required
+# so that nothing silently floats to `latest`.
+_IMAGE_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+IMAGE_REF = re.compile(
+    r"^(?:(?P<registry>[a-zA-Z0-9.-]+(?::[0-9]+)?)/)?"
+    rf"(?P<repository>{_IMAGE_COMPONENT}(?:/{_IMAGE_COMPONENT})*)"
+    r"(?::(?P<tag>[\w][\w.-]{0,127}))?"
+    r"(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
+)
+QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$")
+CRON = re.compile(r"^(\S+\s+){4}\S+$")
+NODE_PORT_RANGE = range(30000, 32768)
+
+
+def _dns_label(value: str) -> str:
+    if not DNS1123_LABEL.match(value):
+        raise ValueError(f"{value!r} is not a DNS-1123 label (lowercase letters, digits and '-', at most 63)")
+    return value
+
+
+def _dns_subdomain(value: str) -> str:
+    if not DNS1123_SUBDOMAIN.match(value):
+        raise ValueError(f"{value!r} is not a DNS-1123 subdomain (lowercase letters, digits, '-' and '.')")
+    return value
+
+
+def _ipv4(value: str) -> str:
+    try:
+        return str(ipaddress.IPv4Address(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a valid IPv4 address") from None
+
+
+def _ipv4_network(value: str) -> str:
+    try:
+        return str(ipaddress.IPv4Network(value, strict=True))
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a valid IPv4 network in CIDR form ({error})") from None
+
+
+def _image(value: str) -> str:
+    match = IMAGE_REF.match(value)
+    if not match or not (match["tag"] or match["digest"]):
+        raise ValueError(
+            f"{value!r} is not a valid image reference; expected name:tag or name:tag@sha256:<64 hex digits>"
+        )
+    return value
+
+
+def _absolute_path(value: str) -> str:
+    if not value.startswith("/") or "/../" in f"{value}/" or value.rstrip("/") == "":
+        raise ValueError(f"{value!r} is not an absolute host path below /")
+    return value.rstrip("/")
+
+
+def _quantity(value: str) -> str:
+    if not QUANTITY.match(value):
+        raise ValueError(f"{value!r} is not a Kubernetes quantity such as '250m', '1', '512Mi' or '2Gi'")
+    return value
+
+
+def _cron(value: str) -> str:
+    if not CRON.match(value):
+        raise ValueError(f"{value!r} is not a 5-field cron schedule such as '30 2 * * *'")
+    return value
+
+
+def _node_port(value: int) -> int:
+    if value not in NODE_PORT_RANGE:
+        raise ValueError(f"{value} is outside the NodePort range 30000-32767")
+    return value
+
+
+DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+DnsSubdomain = Annotated[str, AfterValidator(_dns_subdomain)]
+IPv4 = Annotated[str, AfterValidator(_ipv4)]
+IPv4Network = Annotated[str, AfterValidator(_ipv4_network)]
+Image = Annotated[str, AfterValidator(_image)]
+HostPath = Annotated[str, AfterValidator(_absolute_path)]
+Quantity = Annotated[str, AfterValidator(_quantity)]
+Cron = Annotated[str, AfterValidator(_cron)]
+NodePort = Annotated[int, AfterValidator(_node_port)]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class Resources(StrictModel):
+    """Requests and limits of one container (Kubernetes quantities)."""
+
+    cpu_request: Quantity
+    memory_request: Quantity
+    cpu_limit: Quantity
+    memory_limit: Quantity
+
+
+def resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> Resources:
+    return Resources(cpu_request=cpu, memory_request=memory, cpu_limit=cpu_limit, memory_limit=memory_limit)
+
+
+class Node(StrictModel):
+    """One controller node, by its Kubernetes node name."""
+
+    name: DnsSubdomain
+    management_ip: IPv4
+    public_ip: IPv4
+
+
+class Management(StrictModel):
+    cidr: IPv4Network = Field(description="Management network of the G8, e.g. 10.199.0.0/22")
+
+
+class Paths(StrictModel):
+    """Host paths shared by several components (seed 000)."""
+
+    billing: HostPath = Field("/var/ovc/billing", description="capnp billing files, synced to all nodes")
+    influx: HostPath = Field("/var/ovc/influx", description="InfluxDB data, synced to all nodes")
+
+
+class MongoBackup(StrictModel):
+    schedule: Cron = "30 2 * * *"
+    retention_days: int = Field(7, ge=1, le=365)
+    host_path: HostPath = "/var/ovc/backups/mongodb"
+
+
+class MongoSettings(StrictModel):
+    image: Image = "mongo:3.4"
+    host_path: HostPath = Field("/var/ovc/mongodb", description="local PersistentVolume path on every node")
+    storage_size: Quantity = "20Gi"
+    resources: Resources = resources("250m", "512Mi", "2", "2Gi")
+    backup: MongoBackup = MongoBackup()
+
+
+class OsisSettings(StrictModel):
+    image: Image = "jumpscale/osis:7.2"
+    node_port: NodePort = 30544
+    resources: Resources = resources("100m", "256Mi", "1", "1Gi")
+
+
+class Environment(StrictModel):
+    """One G8: its controller nodes, networks and every component's settings."""
+
+    name: DnsLabel = Field(description="Environment name; chart name and dist file name")
+    namespace: DnsLabel = "openvcloud"
+    domain: DnsSubdomain = Field(description="Public base domain of the portal")
+    management: Management
+    nodes: list[Node] = Field(description="The controller nodes (at least 3)")
+    image_pull_secrets: list[DnsSubdomain] = Field(
+        default_factory=list, description="Existing docker-registry Secrets, e.g. regcred (seed 002)"
+    )
+    helper_image: Image = Field(
+        "busybox:1.36", description="Small image for dependency-wait init containers"
+    )
+    paths: Paths = Paths()
+    mongo: MongoSettings = MongoSettings()
+    osis: OsisSettings = OsisSettings()
+
+    def node_ports(self) -> dict[str, int]:
+        """Every fixed NodePort of this environment, by field path."""
+        found: dict[str, int] = {}
+
+        def walk(value: object, path: str) -> None:
+            if isinstance(value, BaseModel):
+                for field in type(value).model_fields:
+                    walk(getattr(value, field), f"{path}.{field}" if path else field)
+            elif isinstance(value, list):
+                for index, item in enumerate(value):
+                    walk(item, f"{path}[{index}]")
+            elif isinstance(value, int) and path.rsplit(".", 1)[-1].endswith("node_port"):
+                found[path] = value
+
+        walk(self, "")
+        return found
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Cross-field problems as (field path, message); pydantic checks each field alone."""
+        found: list[tuple[str, str]] = []
+        if len(self.nodes) < 3:
+            found.append(("nodes", f"{len(self.nodes)} node(s) given; a G8 needs at least 3 controller nodes"))
+        network = ipaddress.IPv4Network(self.management.cidr)
+        seen: dict[tuple[str, str], int] = {}
+        for index, node in enumerate(self.nodes):
+            for field in ("name", "management_ip", "public_ip"):
+                value = getattr(node, field)
+                kind = "ip" if field.endswith("_ip") else "name"
+                if (kind, value) in seen:
+                    found.append((f"nodes[{index}].{field}", f"{value!r} is already used by nodes[{seen[(kind, value)]}]"))
+                else:
+                    seen[(kind, value)] = index
+            if ipaddress.IPv4Address(node.management_ip) not in network:
+                found.append((f"nodes[{index}].management_ip", f"{node.management_ip!r} is not inside management.cidr {self.management.cidr}"))
+        ports_seen: dict[int, str] = {}
+        for path, port in self.node_ports().items():
+            if port in ports_seen:
+                found.append((path, f"NodePort {port} is already used by {ports_seen[port]}"))
+            else:
+                ports_seen[port] = path
+        return found
+
+
+class InvalidEnvironment(Exception):
+    """An environment file with problems; `lines` are `FILE: field.path: message`."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]):
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(self.lines))
+
+    @property
+    def lines(self) -> list[str]:
+        return [f"{self.source}: {path}: {message}" if path else f"{self.source}: {message}" for path, message in self.problems]
+
+
+
+def _field_path(loc: tuple) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _message(error: dict) -> str:
+    kind = error["type"]
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    if kind == "extra_forbidden":
+        return f"unknown key (value {error['input']!r}); check the spelling against docs/environment.schema.json"
+    if kind == "missing":
+        return "required field is missing"
+    return f"{error['msg']} (got {error['input']!r})"
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that rejects duplicate keys instead of keeping the last one."""
+
+    def construct_mapping(self, node, deep=False):
+        keys = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in keys:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            keys.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def parse_environment(data: object, source: str = "<environment>") -> Environment:
+    """Validate already-loaded data; raise InvalidEnvironment with every problem found."""
+    if not isinstance(data, dict):
+        raise InvalidEnvironment(source, [("", f"the file must hold a YAML mapping, not {type(data).__name__}")])
+    try:
+        environment = Environment.model_validate(data)
+    except ValidationError as error:
+        raise InvalidEnvironment(source, [(_field_path(e["loc"]), _message(e)) for e in error.errors()]) from None
+    problems = environment.problems()
+    if problems:
+        raise InvalidEnvironment(source, problems)
+    return environment
+
+
+def load_environment(path: str | Path) -> Environment:
+    """Read and validate one environment file; raise InvalidEnvironment naming the file and fields."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidEnvironment(source, [("", f"cannot read the file: {error}")]) from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise InvalidEnvironment(source, [("", f"{where}not valid YAML: {problem}")]) from None
+    return parse_environment(data, source)

@@ -1,0 +1,291 @@
+"""ReplicatedMongo: MongoDB 3.4 as replica set `rs0`, one member per controller node on local volumes."""
+from __future__ import annotations
+
+import json
+import shlex
+from importlib import resources as package_files
+
+from cdk8s_plus_27 import k8s
+from constructs import Construct
+
+from .component import Component, ServicePort, cluster_scoped
+from .environment import MongoSettings, resources
+from .pods import container, empty_dir, exec_probe, host_path, config_map_volume, mount, security_context, UNPRIVILEGED_UID
+from .site import Site
+
+MONGO_PORT = 27017
+REPLICA_SET = "rs0"
+MONGODB_UID = 999
+"""The `mongodb` user of the official image; existing G8 data directories are owned by it."""
+CLUSTER_DOMAIN = "cluster.local"
+SCRIPTS = package_files.files("ovc_constructs") / "scripts"
+JOB_RESOURCES = resources("50m", "64Mi", "500m", "256Mi")
+UID_999_REASON = "the official mongo image's mongodb user is uid 999 and owns the data on the node"
+
+
+def script(name: str) -> str:
+    return (SCRIPTS / name).read_text(encoding="utf-8")
+
+
+class ReplicatedMongo(Component):
+    """A MongoDB 3.4 replica set with one member pinned to each controller node.
+
+    Members keep their data on Kubernetes local PersistentVolumes (one per node, `Retain`), so a member
+    always returns to its own node and data. A re-runnable Job initiates the set or adds members the
+    environment gained; a CronJob dumps the set to a host path.
+    """
+
+    health_path = None
+
+    def __init__(self, scope: Construct, id: str, *, site: Site, settings: MongoSettings = MongoSettings()) -> None:
+        if len(site.nodes) < 3:
+            raise ValueError(
+                f"ReplicatedMongo needs at least 3 controller nodes for a majority that survives one loss, got {len(site.nodes)}: {site.node_names}"
+            )
+        super().__init__(scope, id, site=site, name="mongo", role="database", image=settings.image)
+        self.settings = settings
+        self.port = ServicePort("mongodb", MONGO_PORT)
+        self.members = [
+            f"mongo-{i}.mongo.{self.namespace}.svc.{CLUSTER_DOMAIN}:{MONGO_PORT}" for i in range(len(site.nodes))
+        ]
+        self.connection_uri = f"mongodb://{','.join(self.members)}/?replicaSet={REPLICA_SET}"
+        self.storage_class_name = f"{self.namespace}-mongo-local"
+
+        self._local_volumes()
+        self.expose_kubernetes([self.port], headless=True)
+        self._stateful_set()
+        self.skip_check("CKV_K8S_40", UID_999_REASON)
+        # Members replicate from each other.
+        self.allow_from_pods("from-members", "mongo-from-mongo", self.selector)
+        self.disruption_budget = k8s.KubePodDisruptionBudget(
+            self,
+            "disruption-budget",
+            metadata=self.metadata(),
+            spec=k8s.PodDisruptionBudgetSpec(
+                max_unavailable=k8s.IntOrString.from_number(1),
+                selector=k8s.LabelSelector(match_labels=self.selector),
+            ),
+        )
+        self.init_job = self._replica_set_job()
+        self.backup = self._backup_cron_job()
+
+    @property
+    def replicas(self) -> int:
+        return len(self.site.nodes)
+
+    def _local_volumes(self) -> None:
+        self.storage_class = cluster_scoped(
+            k8s.KubeStorageClass(
+                self,
+                "storage-class",
+                metadata=self.metadata(self.storage_class_name),
+                provisioner="kubernetes.io/no-provisioner",
+                volume_binding_mode="WaitForFirstConsumer",
+                reclaim_policy="Retain",
+            )
+        )
+        self.volumes = [
+            cluster_scoped(
+                k8s.KubePersistentVolume(
+                    self,
+                    f"volume-{node.name}",
+                    metadata=self.metadata(f"{self.namespace}-mongo-{node.name}"),
+                    spec=k8s.PersistentVolumeSpec(
+                        capacity={"storage": k8s.Quantity.from_string(self.settings.storage_size)},
+                        access_modes=["ReadWriteOnce"],
+                        volume_mode="Filesystem",
+                        persistent_volume_reclaim_policy="Retain",
+                        storage_class_name=self.storage_class_name,
+                        local=k8s.LocalVolumeSource(path=self.settings.host_path),
+                        node_affinity=k8s.VolumeNodeAffinity(
+                            required=k8s.NodeSelector(
+                                node_selector_terms=[
+                                    k8s.NodeSelectorTerm(
+                                        match_expressions=[
+                                            k8s.NodeSelectorRequirement(
+                                                key=self.site.node_selector_key, operator="In", values=[node.name]
+                                            )
+                                        ]
+                                    )
+                                ]
+                            )
+                        ),
+                    ),
+                )
+            )
+            for node in self.site.nodes
+        ]
+
+    def _mongo_security(self, user: int = MONGODB_UID) -> k8s.SecurityContext:
+        return security_context(user=user)
+
+    def shell_check(self, javascript: str, host: str = "127.0.0.1") -> list[str]:
+        """A `mongo` shell command that exits 0 when `javascript` evaluates truthy (3.4 shell, no mongosh)."""
+        return ["mongo", "--quiet", "--host", host, "--eval", f"quit(({javascript}) ? 0 : 1)"]
+
+    def _stateful_set(self) -> None:
+        anti_affinity = k8s.PodAntiAffinity(
+            required_during_scheduling_ignored_during_execution=[
+                k8s.PodAffinityTerm(
+                    topology_key="kubernetes.io/hostname",
+                    label_selector=k8s.LabelSelector(match_labels=self.selector),
+                )
+            ]
+        )
+        affinity = k8s.Affinity(node_affinity=self.controller_affinity().node_affinity, pod_anti_affinity=anti_affinity)
+        # Ready when primary or secondary, or when not yet configured (so ordered start-up reaches every
+        # member before the init Job initiates the set). A member still recovering is not ready, which
+        # holds a rolling update until it has caught up.
+        ready = "(function(m){return m.ismaster || m.secondary || (m.isreplicaset && !m.setName);})(db.isMaster())"
+        mongod = container(
+            "mongod",
+            self.settings.image,
+            args=["mongod", "--replSet", REPLICA_SET, "--port", str(MONGO_PORT), "--dbpath", "/data/db"],
+            ports={"mongodb": MONGO_PORT},
+            mounts=[mount("data", "/data/db"), mount("tmp", "/tmp")],
+            resources=self.settings.resources,
+            security=self._mongo_security(),
+            startup=exec_probe(self.shell_check("db.adminCommand({ping: 1}).ok"), initial_delay=5, failures=60),
+            liveness=exec_probe(self.shell_check("db.adminCommand({ping: 1}).ok"), period=20, failures=3),
+            readiness=exec_probe(self.shell_check(ready), initial_delay=5),
+        )
+        template = self.pod_template(
+            containers=[mongod],
+            volumes=[empty_dir("tmp")],
+            affinity=affinity,
+            fs_group=MONGODB_UID,
+            termination_grace_seconds=60,
+        )
+        self.stateful_set = self.register_workload(
+            k8s.KubeStatefulSet(
+                self,
+                "stateful-set",
+                metadata=self.metadata(),
+                spec=k8s.StatefulSetSpec(
+                    service_name=self.service.name,
+                    replicas=self.replicas,
+                    pod_management_policy="OrderedReady",
+                    update_strategy=k8s.StatefulSetUpdateStrategy(
+                        type="RollingUpdate", rolling_update=k8s.RollingUpdateStatefulSetStrategy(partition=0)
+                    ),
+                    revision_history_limit=5,
+                    selector=k8s.LabelSelector(match_labels=self.selector),
+                    template=template,
+                    volume_claim_templates=[
+                        k8s.KubePersistentVolumeClaimProps(
+                            metadata=k8s.ObjectMeta(name="data", labels=self.selector),
+                            spec=k8s.PersistentVolumeClaimSpec(
+                                access_modes=["ReadWriteOnce"],
+                                storage_class_name=self.storage_class_name,
+                                resources=k8s.ResourceRequirements(
+                                    requests={"storage": k8s.Quantity.from_string(self.settings.storage_size)}
+                                ),
+                            ),
+                        )
+                    ],
+                ),
+            ),
+            template,
+        )
+
+    def _helper_pod_labels(self, name: str) -> dict:
+        return {**self.labels, "app.kubernetes.io/name": name}
+
+    def _replica_set_job(self) -> k8s.KubeJob:
+        name = "mongo-rs-init"
+        labels = self._helper_pod_labels(name)
+        members = json.dumps({"setName": REPLICA_SET, "members": self.members})
+        config = k8s.KubeConfigMap(
+            self,
+            "rs-init-script",
+            metadata=self.metadata(name),
+            data={
+                "members.json": members,
+                "mongo-rs-init.js": script("mongo-rs-init.js"),
+                "mongo-rs-init.sh": script("mongo-rs-init.sh"),
+            },
+        )
+        runner = container(
+            "rs-init",
+            self.settings.image,
+            command=["sh", "/scripts/mongo-rs-init.sh"],
+            mounts=[mount("scripts", "/scripts", read_only=True)],
+            resources=JOB_RESOURCES,
+            security=self._mongo_security(UNPRIVILEGED_UID),
+        )
+        template = self.pod_template(
+            containers=[runner],
+            volumes=[config_map_volume("scripts", config.name)],
+            labels=labels,
+            restart_policy="OnFailure",
+        )
+        self.allow_from_pods("from-rs-init", f"mongo-from-{name}", labels)
+        job = self.register_pod_owner(k8s.KubeJob(
+            self,
+            "rs-init",
+            metadata=self.metadata(name),
+            spec=k8s.JobSpec(
+                backoff_limit=20,
+                # Finished Jobs disappear so that the next `kubectl apply` runs the (idempotent) check again.
+                ttl_seconds_after_finished=600,
+                template=template,
+            ),
+        ), template)
+        job.node.add_dependency(self.stateful_set)
+        return job
+
+    def _backup_cron_job(self) -> k8s.KubeCronJob:
+        name = "mongo-backup"
+        labels = self._helper_pod_labels(name)
+        backup = self.settings.backup
+        hosts = f"{REPLICA_SET}/{','.join(self.members)}"
+        command = (
+            "set -eu; "
+            "archive=/backup/mongo-$(date -u +%Y%m%dT%H%M%SZ).archive.gz; "
+            f"mongodump --host '{hosts}' --readPreference secondaryPreferred --oplog --gzip --archive=\"$archive.partial\"; "
+            "mv \"$archive.partial\" \"$archive\"; "
+            "echo \"wrote $archive\"; "
+            # Retention: only completed archives of this job, older than the retention period.
+            f"find /backup -maxdepth 1 -name 'mongo-*.archive.gz' -mtime +{backup.retention_days} -print -delete"
+        )
+        dumper = container(
+            "mongodump",
+            self.settings.image,
+            command=["sh", "-c", command],
+            mounts=[mount("backup", "/backup"), mount("tmp", "/tmp")],
+            resources=JOB_RESOURCES,
+            security=self._mongo_security(),
+        )
+        template = self.pod_template(
+            containers=[dumper],
+            volumes=[host_path("backup", backup.host_path, "Directory"), empty_dir("tmp")],
+            labels=labels,
+            restart_policy="OnFailure",
+        )
+        self.allow_from_pods("from-backup", f"mongo-from-{name}", labels)
+        cron_job = k8s.KubeCronJob(
+            self,
+            "backup",
+            metadata=self.metadata(name),
+            spec=k8s.CronJobSpec(
+                schedule=backup.schedule,
+                concurrency_policy="Forbid",
+                successful_jobs_history_limit=3,
+                failed_jobs_history_limit=3,
+                job_template=k8s.JobTemplateSpec(spec=k8s.JobSpec(backoff_limit=2, template=template)),
+            ),
+        )
+        self.skip_check("CKV_K8S_40", UID_999_REASON, on=cron_job)
+        return self.register_pod_owner(cron_job, template)
+
+    def wait_container(self) -> k8s.Container:
+        """Dependents wait until the replica set has a primary (the shell connects only to a primary)."""
+        hosts = f"{REPLICA_SET}/{','.join(self.members)}"
+        check = shlex.join(self.shell_check("db.isMaster().ismaster", host=hosts))
+        return container(
+            "wait-for-mongo",
+            self.settings.image,
+            command=["sh", "-c", f"until {check} >/dev/null 2>&1; do echo waiting for a mongo primary; sleep 3; done"],
+            resources=JOB_RESOURCES,
+            security=self._mongo_security(UNPRIVILEGED_UID),
+        )
