@@ -1,4 +1,9 @@
 """Typed cdk8s constructs for the OpenvCloud G8 controller stack."""
+import os
+
+# jsii prints a large end-of-life banner on Node 20, the Node of our build machines.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
 from .chart import G8Chart
 from .component import Component, Exposure, ServicePort
 from .environment import Environment, InvalidEnvironment, load_environment, parse_environment

@@ -1,0 +1,118 @@
+"""Shared fixtures: environment files, synthesis, manifest lookup and the YAML snapshot extension."""
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("CKV_SKIP_PACKAGE_UPDATE_CHECK", "true")
+
+import cdk8s  # noqa: E402
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode  # noqa: E402
+
+from ovc_constructs import G8Chart, parse_environment  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = sorted((ROOT / "apps" / "environments").glob("*.yaml"))
+EXAMPLE = ROOT / "apps" / "environments" / "be-g8-3.yaml"
+
+
+class KubernetesYamlSnapshot(SingleFileSnapshotExtension):
+    """One readable multi-document `.k8s.yaml` file per snapshot, so a pull request shows a YAML diff."""
+
+    file_extension = "k8s.yaml"
+    _write_mode = WriteMode.TEXT
+
+    def serialize(self, data: Any, **kwargs: Any) -> str:
+        return yaml.safe_dump_all(data, sort_keys=False, width=120)
+
+
+@pytest.fixture
+def yaml_snapshot(snapshot):
+    return snapshot.use_extension(KubernetesYamlSnapshot)
+
+
+def example_data() -> dict:
+    return yaml.safe_load(EXAMPLE.read_text())
+
+
+def merge(base: dict, overrides: dict) -> dict:
+    """Deep-merge `overrides` into a copy of `base`; a None value deletes the key."""
+    result = copy.deepcopy(base)
+    for key, value in overrides.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+def nodes(count: int, subnet: str = "10.199.0", public: str = "185.69.164") -> list[dict]:
+    return [
+        {"name": f"ctrl-{i:02d}", "management_ip": f"{subnet}.{10 + i}", "public_ip": f"{public}.{10 + i}"}
+        for i in range(1, count + 1)
+    ]
+
+
+def environment(**overrides):
+    return parse_environment(merge(example_data(), overrides), "test.yaml")
+
+
+def synth(env) -> list[dict]:
+    app = cdk8s.Testing.app()
+    chart = G8Chart(app, env.name, environment=env)
+    return cdk8s.Testing.synth(chart)
+
+
+def synth_construct(build: Callable[[cdk8s.Chart], Any], namespace: str = "openvcloud") -> list[dict]:
+    """Synthesize one construct alone in a plain chart, as another project would use it."""
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "standalone", namespace=namespace, disable_resource_name_hashes=True)
+    build(chart)
+    return cdk8s.Testing.synth(chart)
+
+
+def find(manifests: list[dict], kind: str, name: str) -> dict:
+    matches = [m for m in manifests if m["kind"] == kind and m["metadata"]["name"] == name]
+    assert len(matches) == 1, f"expected one {kind}/{name}, found {len(matches)}"
+    return matches[0]
+
+
+def find_all(manifests: list[dict], kind: str) -> list[dict]:
+    return [m for m in manifests if m["kind"] == kind]
+
+
+def pod_spec(workload: dict) -> dict:
+    if workload["kind"] == "CronJob":
+        return workload["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    return workload["spec"]["template"]["spec"]
+
+
+def container_named(workload: dict, name: str) -> dict:
+    spec = pod_spec(workload)
+    matches = [c for c in spec["containers"] + spec.get("initContainers", []) if c["name"] == name]
+    assert len(matches) == 1, f"no container {name} in {workload['kind']}/{workload['metadata']['name']}"
+    return matches[0]
+
+
+def policies_selecting(manifests: list[dict], labels: dict) -> list[dict]:
+    """NetworkPolicies whose podSelector matches pods carrying `labels`."""
+    found = []
+    for policy in find_all(manifests, "NetworkPolicy"):
+        selector = policy["spec"]["podSelector"].get("matchLabels", {})
+        if all(labels.get(k) == v for k, v in selector.items()):
+            found.append(policy)
+    return found
+
+
+@pytest.fixture(scope="session")
+def example_manifests() -> list[dict]:
+    from ovc_constructs import load_environment
+
+    return synth(load_environment(EXAMPLE))
