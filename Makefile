@@ -43,7 +43,7 @@ debian:
 	fi
 
 # Regenerate the CRD bindings offline from the pinned copies (docs/imports.md).
-CRDS ?= ../shared/crds
+CRDS ?= imports/crds
 imports: $(STAMP_NPM)
 	rm -rf imports/traefik_ingressroutetcp imports/certmanager_certificate
 	npx cdk8s import traefik_ingressroutetcp:=$(CRDS)/traefik.io_ingressroutetcps.yaml -l python --no-check-upgrade

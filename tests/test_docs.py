@@ -1,0 +1,35 @@
+"""The Python examples in the README and docs/ run as written."""
+import re
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+EXAMPLES = [
+    (page, index, block)
+    for page in PAGES
+    for index, block in enumerate(re.findall(r"```python\n(.*?)```", page.read_text(), re.S))
+]
+
+
+@pytest.mark.parametrize("page, index, code", EXAMPLES, ids=[f"{p.name}#{i}" for p, i, _ in EXAMPLES])
+def test_example_runs(page, index, code, tmp_path):
+    # The jsii runtime keeps the working directory it started in, so point the example's App at tmp_path.
+    assert "App()" in code
+    code = code.replace("App()", f"App(outdir={str(tmp_path / 'dist')!r})")
+    exec(compile(code, f"{page.name}[{index}]", "exec"), {"__name__": "__doc_example__"})
+    synthesized = list(Path(tmp_path, "dist").glob("*.k8s.yaml"))
+    assert synthesized, "the example synthesizes a manifest"
+
+
+def test_every_construct_has_a_doc_page():
+    import ovc_constructs
+
+    constructs = [name for name in ovc_constructs.__all__ if name[0].isupper() and name not in
+                  ("Component", "ControllerNode", "Environment", "Exposure", "InvalidEnvironment", "ServicePort", "Site", "G8Chart")]
+    pages = {p.stem for p in (ROOT / "docs").glob("*.md")}
+    text = " ".join((ROOT / "docs" / f"{p}.md").read_text() for p in pages)
+    for name in constructs:
+        assert f"# {name}" in text, f"no doc page for {name}"

@@ -1,0 +1,197 @@
+"""ReplicatedMongo: one member per node on local volumes, stable names, safe rolling and backups."""
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from ovc_constructs import ControllerNode, ReplicatedMongo, Site
+from ovc_constructs.mongo import SCRIPTS
+
+from .conftest import container_named, environment, find, find_all, nodes, pod_spec, synth, synth_construct
+
+
+def site(count: int) -> Site:
+    return Site(nodes=tuple(ControllerNode(n["name"], n["management_ip"], n["public_ip"]) for n in nodes(count)),
+                management_cidr="10.199.0.0/22")
+
+
+def test_snapshot_standalone(yaml_snapshot):
+    assert synth_construct(lambda chart: ReplicatedMongo(chart, "mongo", site=site(3))) == yaml_snapshot
+
+
+@pytest.mark.parametrize("count", [3, 5])
+def test_one_member_per_node_with_stable_dns_names(count):
+    out = synth(environment(nodes=nodes(count)))
+    stateful_set = find(out, "StatefulSet", "mongo")
+    assert stateful_set["spec"]["replicas"] == count
+    assert stateful_set["spec"]["serviceName"] == "mongo"
+    members = json.loads(find(out, "ConfigMap", "mongo-rs-init")["data"]["members.json"])
+    assert members == {"setName": "rs0", "members": [f"mongo-{i}.mongo.openvcloud.svc.cluster.local:27017" for i in range(count)]}
+
+
+def test_no_two_members_share_a_node_and_members_stay_on_controllers(example_manifests):
+    affinity = pod_spec(find(example_manifests, "StatefulSet", "mongo"))["affinity"]
+    term = affinity["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]
+    assert term["topologyKey"] == "kubernetes.io/hostname"
+    assert term["labelSelector"]["matchLabels"]["app.kubernetes.io/name"] == "mongo"
+    required = affinity["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert required["nodeSelectorTerms"][0]["matchExpressions"][0]["values"] == ["ctrl-01", "ctrl-02", "ctrl-03"]
+
+
+def test_each_local_volume_is_pinned_to_its_node_and_retained(example_manifests):
+    storage_class = find(example_manifests, "StorageClass", "openvcloud-mongo-local")
+    assert storage_class["provisioner"] == "kubernetes.io/no-provisioner"
+    assert storage_class["volumeBindingMode"] == "WaitForFirstConsumer"
+    assert storage_class["reclaimPolicy"] == "Retain"
+    volumes = find_all(example_manifests, "PersistentVolume")
+    assert [v["metadata"]["name"] for v in volumes] == [f"openvcloud-mongo-ctrl-0{i}" for i in (1, 2, 3)]
+    for index, volume in enumerate(volumes, start=1):
+        spec = volume["spec"]
+        assert spec["local"] == {"path": "/var/ovc/mongodb"}
+        assert spec["persistentVolumeReclaimPolicy"] == "Retain"
+        assert spec["storageClassName"] == "openvcloud-mongo-local"
+        expression = spec["nodeAffinity"]["required"]["nodeSelectorTerms"][0]["matchExpressions"][0]
+        assert expression == {"key": "kubernetes.io/hostname", "operator": "In", "values": [f"ctrl-0{index}"]}
+    claim = find(example_manifests, "StatefulSet", "mongo")["spec"]["volumeClaimTemplates"][0]
+    assert claim["metadata"]["name"] == "data" and claim["spec"]["storageClassName"] == "openvcloud-mongo-local"
+
+
+def test_mongod_runs_as_3_4_replica_set_member(example_manifests):
+    mongod = container_named(find(example_manifests, "StatefulSet", "mongo"), "mongod")
+    assert mongod["image"] == "mongo:3.4"
+    assert mongod["args"] == ["mongod", "--replSet", "rs0", "--port", "27017", "--dbpath", "/data/db"]
+    forbidden = {"--bind_ip_all", "--smallfiles", "--noprealloc"}
+    assert not forbidden & set(mongod["args"])
+    assert {m["mountPath"] for m in mongod["volumeMounts"]} == {"/data/db", "/tmp"}
+    assert mongod["securityContext"]["runAsUser"] == 999
+    assert mongod["resources"]["requests"] == {"cpu": "250m", "memory": "512Mi"}
+
+
+def test_probes_use_the_3_4_shell(example_manifests):
+    mongod = container_named(find(example_manifests, "StatefulSet", "mongo"), "mongod")
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        command = mongod[probe]["exec"]["command"]
+        assert command[0] == "mongo" and "mongosh" not in command and "hello" not in " ".join(command)
+    assert "db.isMaster()" in mongod["readinessProbe"]["exec"]["command"][-1]
+
+
+def test_updates_roll_one_member_at_a_time_and_keep_a_majority(example_manifests):
+    stateful_set = find(example_manifests, "StatefulSet", "mongo")
+    assert stateful_set["spec"]["podManagementPolicy"] == "OrderedReady"
+    assert stateful_set["spec"]["updateStrategy"]["type"] == "RollingUpdate"
+    budget = find(example_manifests, "PodDisruptionBudget", "mongo")
+    assert budget["spec"]["maxUnavailable"] == 1
+    assert budget["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] == "mongo"
+
+
+def test_headless_service_publishes_not_ready_members(example_manifests):
+    service = find(example_manifests, "Service", "mongo")
+    assert service["spec"]["clusterIP"] == "None"
+    assert service["spec"]["publishNotReadyAddresses"] is True
+    assert service["spec"]["ports"][0]["port"] == 27017
+    assert not [s for s in find_all(example_manifests, "Service") if s["metadata"]["name"].startswith("mongo-")]
+
+
+def test_only_members_jobs_and_declared_dependents_reach_27017(example_manifests):
+    names = sorted(p["metadata"]["name"] for p in find_all(example_manifests, "NetworkPolicy")
+                   if p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name") == "mongo")
+    assert names == ["mongo-from-mongo", "mongo-from-mongo-backup", "mongo-from-mongo-rs-init", "mongo-from-osis"]
+    for name in names:
+        ports = find(example_manifests, "NetworkPolicy", name)["spec"]["ingress"][0]["ports"]
+        assert ports == [{"port": 27017, "protocol": "TCP"}]
+
+
+def test_init_job_is_rerunnable_and_runs_the_script_from_a_config_map(example_manifests):
+    job = find(example_manifests, "Job", "mongo-rs-init")
+    assert job["spec"]["ttlSecondsAfterFinished"] > 0
+    runner = container_named(job, "rs-init")
+    assert runner["command"] == ["sh", "/scripts/mongo-rs-init.sh"]
+    data = find(example_manifests, "ConfigMap", "mongo-rs-init")["data"]
+    assert data["mongo-rs-init.js"] == (SCRIPTS / "mongo-rs-init.js").read_text()
+    order = [(d["kind"], d["metadata"]["name"]) for d in example_manifests]
+    assert order.index(("StatefulSet", "mongo")) < order.index(("Job", "mongo-rs-init"))
+
+
+def test_backup_cron_job_dumps_the_set_with_oplog(example_manifests):
+    cron_job = find(example_manifests, "CronJob", "mongo-backup")
+    assert cron_job["spec"]["schedule"] == "30 2 * * *"
+    assert cron_job["spec"]["concurrencyPolicy"] == "Forbid"
+    script = container_named(cron_job, "mongodump")["command"][-1]
+    assert "mongodump --host 'rs0/mongo-0.mongo.openvcloud.svc.cluster.local:27017," in script
+    assert "--oplog --gzip --archive=" in script
+    assert "-mtime +7" in script and "-name 'mongo-*.archive.gz'" in script
+    volume = pod_spec(cron_job)["volumes"][0]
+    assert volume["hostPath"] == {"path": "/var/ovc/backups/mongodb", "type": "Directory"}
+
+
+def test_connection_uri_and_service_for_dependents():
+    built = {}
+    synth_construct(lambda chart: built.setdefault("mongo", ReplicatedMongo(chart, "mongo", site=site(3))))
+    mongo = built["mongo"]
+    assert mongo.connection_uri == (
+        "mongodb://mongo-0.mongo.openvcloud.svc.cluster.local:27017,mongo-1.mongo.openvcloud.svc.cluster.local:27017,"
+        "mongo-2.mongo.openvcloud.svc.cluster.local:27017/?replicaSet=rs0"
+    )
+    assert mongo.service.name == "mongo"
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_fewer_than_three_nodes_is_a_clear_error(count):
+    with pytest.raises(ValueError, match=rf"ReplicatedMongo needs at least 3 controller nodes .* got {count}"):
+        synth_construct(lambda chart: ReplicatedMongo(chart, "mongo", site=site(count)))
+
+
+# ---------------------------------------------------------------- the init script's decision logic
+NODE = shutil.which("node")
+HOSTS = [f"mongo-{i}.mongo.ns.svc.cluster.local:27017" for i in range(3)]
+
+
+def plan(desired, observed, primary_config):
+    harness = (
+        f"const {{planReplicaSet}} = require({json.dumps(str(SCRIPTS / 'mongo-rs-init.js'))});"
+        f"console.log(JSON.stringify(planReplicaSet('rs0', {json.dumps(desired)}, {json.dumps(observed)}, {json.dumps(primary_config)})));"
+    )
+    result = subprocess.run([NODE, "-e", harness], capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+def fresh(host):
+    return {"host": host, "isMaster": {"ismaster": False, "secondary": False, "isreplicaset": True}}
+
+
+def member(host, primary):
+    return {"host": host, "isMaster": {"setName": "rs0", "ismaster": host == primary, "primary": primary}}
+
+
+@pytest.mark.skipif(NODE is None, reason="node is required for the JavaScript unit tests")
+class TestReplicaSetPlan:
+    def test_new_set_is_initiated_with_every_member(self):
+        result = plan(HOSTS, [fresh(h) for h in HOSTS], None)
+        assert result["action"] == "initiate"
+        assert result["config"] == {"_id": "rs0", "members": [{"_id": i, "host": h} for i, h in enumerate(HOSTS)]}
+
+    def test_existing_complete_set_is_left_alone(self):
+        config = {"_id": "rs0", "version": 1, "members": [{"_id": i, "host": h} for i, h in enumerate(HOSTS)]}
+        assert plan(HOSTS, [member(h, HOSTS[1]) for h in HOSTS], config)["action"] == "none"
+
+    def test_grown_set_adds_only_missing_members_with_new_ids(self):
+        grown = HOSTS + ["mongo-3.mongo.ns.svc.cluster.local:27017", "mongo-4.mongo.ns.svc.cluster.local:27017"]
+        config = {"_id": "rs0", "version": 3, "members": [{"_id": i, "host": h} for i, h in enumerate(HOSTS)]}
+        observed = [member(h, HOSTS[0]) for h in HOSTS] + [fresh(h) for h in grown[3:]]
+        result = plan(grown, observed, config)
+        assert result["action"] == "add"
+        assert result["add"] == [{"_id": 3, "host": grown[3]}, {"_id": 4, "host": grown[4]}]
+
+    def test_existing_set_without_primary_is_never_reinitiated(self):
+        observed = [member(HOSTS[0], None), fresh(HOSTS[1]), fresh(HOSTS[2])]
+        assert plan(HOSTS, observed, None)["action"] == "wait"
+
+    def test_wiped_member_does_not_trigger_initiation(self):
+        observed = [fresh(HOSTS[0]), member(HOSTS[1], HOSTS[1]), member(HOSTS[2], HOSTS[1])]
+        config = {"_id": "rs0", "version": 1, "members": [{"_id": i, "host": h} for i, h in enumerate(HOSTS)]}
+        assert plan(HOSTS, observed, config)["action"] == "none"
+
+    def test_member_of_another_set_fails(self):
+        observed = [{"host": HOSTS[0], "isMaster": {"setName": "other"}}, fresh(HOSTS[1]), fresh(HOSTS[2])]
+        assert plan(HOSTS, observed, None)["action"] == "fail"
