@@ -4,14 +4,19 @@ import os
 # jsii prints a large end-of-life banner on Node 20, the Node of our build machines.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
+from .agents import AgentController, GeneralJsAgent
 from .chart import G8Chart
 from .component import Component, Exposure, ServicePort
 from .environment import Environment, InvalidEnvironment, load_environment, parse_environment
 from .mongo import ReplicatedMongo
 from .osis import OsisDaemon
+from .portal import PortalStack
 from .site import ControllerNode, Site
 
 __all__ = [
+    "AgentController",
+    "GeneralJsAgent",
+    "PortalStack",
     "Component",
     "ControllerNode",
     "Environment",

@@ -7,8 +7,10 @@ from constructs import Construct
 
 from .component import PART_OF, cluster_scoped
 from .environment import Environment, InvalidEnvironment
+from .agents import AgentController, GeneralJsAgent
 from .mongo import ReplicatedMongo
 from .osis import OsisDaemon
+from .portal import PortalStack
 from .site import Site
 
 
@@ -60,3 +62,18 @@ class G8Chart(Chart):
         )
         self.mongo = ReplicatedMongo(self, "mongo", site=self.site, settings=environment.mongo)
         self.osis = OsisDaemon(self, "osis", mongo=self.mongo, settings=environment.osis)
+        billing = environment.paths.billing
+        self.agentcontroller = AgentController(
+            self, "agentcontroller", osis=self.osis, settings=environment.agents, billing_host_path=billing
+        )
+        self.jsagent = (
+            GeneralJsAgent(self, "jsagent", osis=self.osis, agentcontroller=self.agentcontroller,
+                           settings=environment.agents, billing_host_path=billing)
+            if environment.agents.general_jsagent
+            else None
+        )
+        self.portal = PortalStack(
+            self, "portal", osis=self.osis, domain=environment.domain, settings=environment.portal, billing_host_path=billing
+        )
+        # The portal schedules jobs through the agent controller (FACTS apply order: agents before portal).
+        self.portal.depends_on(self.agentcontroller)

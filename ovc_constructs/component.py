@@ -148,6 +148,7 @@ class Component(Construct):
         termination_grace_seconds: int = 30,
         labels: Optional[dict] = None,
         restart_policy: Optional[str] = None,
+        annotations: Optional[dict] = None,
     ) -> k8s.PodTemplateSpec:
         """A pod with its own token-less ServiceAccount, RuntimeDefault seccomp and no service links.
 
@@ -155,7 +156,7 @@ class Component(Construct):
         images like influxdb read as their own configuration.
         """
         return k8s.PodTemplateSpec(
-            metadata=k8s.ObjectMeta(labels=labels or self.labels),
+            metadata=k8s.ObjectMeta(labels=labels or self.labels, annotations=annotations),
             spec=k8s.PodSpec(
                 service_account_name=self.service_account.name,
                 automount_service_account_token=False,

@@ -83,6 +83,12 @@ def _cron(value: str) -> str:
     return value
 
 
+def _upstream(value: str) -> str:
+    if not re.match(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s;{}'\"]*)?$", value):
+        raise ValueError(f"{value!r} is not an http(s)://host[:port][/path] upstream URL")
+    return value
+
+
 def _node_port(value: int) -> int:
     if value not in NODE_PORT_RANGE:
         raise ValueError(f"{value} is outside the NodePort range 30000-32767")
@@ -98,6 +104,7 @@ HostPath = Annotated[str, AfterValidator(_absolute_path)]
 Quantity = Annotated[str, AfterValidator(_quantity)]
 Cron = Annotated[str, AfterValidator(_cron)]
 NodePort = Annotated[int, AfterValidator(_node_port)]
+Upstream = Annotated[str, AfterValidator(_upstream)]
 
 
 class StrictModel(BaseModel):
@@ -156,6 +163,60 @@ class OsisSettings(StrictModel):
     resources: Resources = resources("100m", "256Mi", "1", "1Gi")
 
 
+class TlsSettings(StrictModel):
+    """The portal's certificate: issued by cert-manager, or an existing Secret (never a key in the output)."""
+
+    mode: Literal["cert-manager", "secret"] = "cert-manager"
+    secret_name: DnsSubdomain = Field("portal-tls", description="Secret with tls.crt/tls.key (written by cert-manager or existing)")
+    issuer_kind: Literal["ClusterIssuer", "Issuer"] = "ClusterIssuer"
+    issuer_name: DnsSubdomain = "letsencrypt"
+
+
+class PublicSettings(StrictModel):
+    """How ports 80/443 reach nginx: fixed NodePorts on the public IPs (seed 000) or Traefik passthrough (seed 002)."""
+
+    mode: Literal["nodeport", "traefik"] = "nodeport"
+    http_node_port: NodePort = 30080
+    https_node_port: NodePort = 30443
+    traefik_namespace: DnsLabel = "traefik"
+    traefik_https_entrypoint: DnsLabel = "websecure"
+    traefik_http_entrypoint: DnsLabel = "web"
+
+
+class VirtualHost(StrictModel):
+    """An extra public name `<name>.<domain>` that nginx proxies to `upstream`."""
+
+    name: DnsLabel
+    upstream: Upstream
+
+
+class PortalSettings(StrictModel):
+    nginx_image: Image = "nginx:1.12"
+    portal_image: Image = "openvcloud/portal:2.3"
+    redis_image: Image = "redis:3.2"
+    data_host_path: HostPath = Field("/var/ovc/portals", description="node-local portal data, mounted at /opt/jumpscale7/apps/portals/")
+    public: PublicSettings = PublicSettings()
+    tls: TlsSettings = TlsSettings()
+    virtual_hosts: list[VirtualHost] = Field(default_factory=list, description="e.g. ovs, defense, novnc")
+    dns_resolver: str = Field(
+        "kube-dns.kube-system.svc.cluster.local", description="DNS server nginx uses to resolve upstreams at request time"
+    )
+    nginx_resources: Resources = resources("50m", "64Mi", "1", "256Mi")
+    portal_resources: Resources = resources("200m", "512Mi", "2", "2Gi")
+    redis_resources: Resources = resources("20m", "32Mi", "500m", "160Mi")
+
+
+class AgentSettings(StrictModel):
+    agentcontroller_image: Image = "jumpscale/core:7.2"
+    jsagent_image: Image = "jumpscale/core:7.2"
+    redis_image: Image = "redis:3.2"
+    node_port: NodePort = Field(30444, description="agentcontroller on the management IPs")
+    general_jsagent: bool = Field(True, description="the general-purpose jsagent of seed 001")
+    agentcontroller_resources: Resources = resources("100m", "256Mi", "1", "1Gi")
+    jsagent_resources: Resources = resources("100m", "256Mi", "1", "1Gi")
+    redis_resources: Resources = resources("20m", "32Mi", "500m", "160Mi")
+
+
 class Environment(StrictModel):
     """One G8: its controller nodes, networks and every component's settings."""
 
@@ -173,6 +234,8 @@ class Environment(StrictModel):
     paths: Paths = Paths()
     mongo: MongoSettings = MongoSettings()
     osis: OsisSettings = OsisSettings()
+    portal: PortalSettings = PortalSettings()
+    agents: AgentSettings = AgentSettings()
 
     def node_ports(self) -> dict[str, int]:
         """Every fixed NodePort of this environment, by field path."""
@@ -208,6 +271,11 @@ class Environment(StrictModel):
                     seen[(kind, value)] = index
             if ipaddress.IPv4Address(node.management_ip) not in network:
                 found.append((f"nodes[{index}].management_ip", f"{node.management_ip!r} is not inside management.cidr {self.management.cidr}"))
+        vhosts: dict[str, int] = {}
+        for index, vhost in enumerate(self.portal.virtual_hosts):
+            if vhost.name in vhosts:
+                found.append((f"portal.virtual_hosts[{index}].name", f"{vhost.name!r} is already used by portal.virtual_hosts[{vhosts[vhost.name]}]"))
+            vhosts.setdefault(vhost.name, index)
         ports_seen: dict[int, str] = {}
         for path, port in self.node_ports().items():
             if port in ports_seen:
