@@ -5,15 +5,21 @@ import os
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from .agents import AgentController, GeneralJsAgent
+from .billing_sync import BillingSync
 from .chart import G8Chart
 from .component import Component, Exposure, ServicePort
 from .environment import Environment, InvalidEnvironment, load_environment, parse_environment
 from .mongo import ReplicatedMongo
 from .osis import OsisDaemon
 from .portal import PortalStack
+from .timeseries import Grafana, InfluxDb, StatsCollector
 from .site import ControllerNode, Site
 
 __all__ = [
+    "BillingSync",
+    "Grafana",
+    "InfluxDb",
+    "StatsCollector",
     "AgentController",
     "GeneralJsAgent",
     "PortalStack",

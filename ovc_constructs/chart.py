@@ -10,7 +10,9 @@ from .environment import Environment, InvalidEnvironment
 from .agents import AgentController, GeneralJsAgent
 from .mongo import ReplicatedMongo
 from .osis import OsisDaemon
+from .billing_sync import BillingSync
 from .portal import PortalStack
+from .timeseries import Grafana, InfluxDb, StatsCollector
 from .site import Site
 
 
@@ -61,6 +63,17 @@ class G8Chart(Chart):
             spec=k8s.NetworkPolicySpec(pod_selector=k8s.LabelSelector(), policy_types=["Ingress"]),
         )
         self.mongo = ReplicatedMongo(self, "mongo", site=self.site, settings=environment.mongo)
+        self.billing_sync = (
+            BillingSync(
+                self, "billing-sync", site=self.site, settings=environment.billing_sync, mongo=self.mongo,
+                device_ids={n.name: n.syncthing_device_id for n in environment.nodes},
+                folders=[(folder_id, path) for folder_id, path, _ in environment.sync_folders()],
+            )
+            if environment.billing_sync.enabled
+            else None
+        )
+        self.influxdb = InfluxDb(self, "influxdb", site=self.site, data_host_path=environment.paths.influx,
+                                 settings=environment.influxdb)
         self.osis = OsisDaemon(self, "osis", mongo=self.mongo, settings=environment.osis)
         billing = environment.paths.billing
         self.agentcontroller = AgentController(
@@ -77,3 +90,7 @@ class G8Chart(Chart):
         )
         # The portal schedules jobs through the agent controller (FACTS apply order: agents before portal).
         self.portal.depends_on(self.agentcontroller)
+        self.stats_collector = StatsCollector(self, "stats-collector", influxdb=self.influxdb, settings=environment.stats_collector)
+        self.grafana = Grafana(self, "grafana", influxdb=self.influxdb, domain=environment.domain, settings=environment.grafana)
+        # nginx proxies /grafana/ (request time, no wait; FACTS: grafana is applied last).
+        self.portal.connects_to(self.grafana)

@@ -27,12 +27,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     validate = commands.add_parser("validate", help="only check an environment file")
     validate.add_argument("--env", required=True, type=Path, help="environment file")
     commands.add_parser("schema", help="print the JSON Schema of the environment file")
+    identities = commands.add_parser(
+        "syncthing-identities",
+        help="create (or reuse) each node's BillingSync certificate and key in DIR, print the device IDs, write the Secret manifest",
+    )
+    identities.add_argument("--env", required=True, type=Path, help="environment file")
+    identities.add_argument("--out", required=True, type=Path, help="directory for the keys; never inside dist/ or committed")
     args = parser.parse_args(argv)
 
     if args.command == "schema":
         print(json.dumps(Environment.model_json_schema(), indent=2, sort_keys=True))
         return 0
     try:
+        if args.command == "syncthing-identities":
+            return _identities(load_environment(args.env, identities_required=False), args.env, args.out)
         environment = load_environment(args.env)
         if args.command == "validate":
             print(f"{args.env}: ok ({environment.name}, {len(environment.nodes)} controller nodes)")
@@ -47,6 +55,31 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ValueError as error:  # a construct refused a value the file schema allowed
         print(f"{args.env}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _identities(environment: Environment, source: Path, out: Path) -> int:
+    from .syncthing import secret_manifest, write_identities
+
+    resolved = out.resolve()
+    if "dist" in resolved.parts or resolved.name.startswith("."):
+        print(f"{out}: refusing to write keys into an output or hidden directory; choose e.g. ./secrets/{environment.name}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    names = [n.name for n in environment.nodes]
+    ids = write_identities(names, resolved)
+    manifest = resolved / f"{environment.billing_sync.secret_name}-secret.yaml"
+    manifest.touch(mode=0o600)
+    manifest.write_text(secret_manifest(environment.billing_sync.secret_name, environment.namespace, names, resolved))
+    print(f"# device IDs for {source} (public; paste under nodes[]):")
+    for name in names:
+        print(f"#   - name: {name}\n#     syncthing_device_id: {ids[name]}")
+    print(f"# private keys and API key: {resolved} (keep out of git)")
+    print(f"# create the Secret: kubectl apply -f {manifest}")
+    mismatched = [n.name for n in environment.nodes if n.syncthing_device_id and n.syncthing_device_id != ids[n.name]]
+    if mismatched:
+        print(f"{source}: nodes {mismatched} list a different syncthing_device_id than the keys in {resolved}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
 
 
 if __name__ == "__main__":

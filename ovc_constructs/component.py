@@ -19,11 +19,12 @@ from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from .environment import resources
-from .pods import container, image_tag, security_context
+from .pods import UNPRIVILEGED_UID, config_map_volume, container, image_tag, mount, security_context
 from .site import Site
 
 PART_OF = "openvcloud"
 WAIT_RESOURCES = resources("10m", "16Mi", "100m", "64Mi")
+JOB_RESOURCES = resources("50m", "64Mi", "500m", "256Mi")
 
 
 class Exposure(enum.Flag):
@@ -250,6 +251,53 @@ class Component(Construct):
         count = self._skip_counts.get(owner.node.path, 0) + 1
         self._skip_counts[owner.node.path] = count
         owner.metadata.add_annotation(f"checkov.io/skip{count}", f"{check_id}={reason}")
+
+    def script_job(
+        self,
+        id: str,
+        *,
+        name: str,
+        image: str,
+        scripts: dict[str, str],
+        command: Sequence[str],
+        env: Optional[dict[str, str]] = None,
+        user: int = UNPRIVILEGED_UID,
+        volumes: Sequence[k8s.Volume] = (),
+        mounts: Sequence[k8s.VolumeMount] = (),
+    ) -> k8s.KubeJob:
+        """A re-runnable Job that runs a script (a real file, from a ConfigMap) against this component.
+
+        It is admitted to this component's ports, comes after the workload in apply order, and
+        disappears 10 minutes after it finished so that the next `kubectl apply` runs it again: the
+        scripts must be idempotent.
+        """
+        labels = {**self.labels, "app.kubernetes.io/name": name}
+        config = k8s.KubeConfigMap(self, f"{id}-script", metadata=self.metadata(name), data=scripts)
+        runner = container(
+            id,
+            image,
+            command=command,
+            env=env or {},
+            mounts=[mount("scripts", "/scripts", read_only=True), *mounts],
+            resources=JOB_RESOURCES,
+            security=security_context(user=user),
+        )
+        template = self.pod_template(
+            containers=[runner],
+            volumes=[config_map_volume("scripts", config.name), *volumes],
+            labels=labels,
+            restart_policy="OnFailure",
+        )
+        self.allow_from_pods(f"from-{id}", f"{self.name}-from-{name}", labels)
+        job = k8s.KubeJob(
+            self,
+            id,
+            metadata=self.metadata(name),
+            spec=k8s.JobSpec(backoff_limit=20, ttl_seconds_after_finished=600, template=template),
+        )
+        assert self.workload is not None, "build the workload before its Jobs"
+        job.node.add_dependency(self.workload)
+        return self.register_pod_owner(job, template)
 
     # ------------------------------------------------------------------ exposures
     def _service(self, id: str, name: str, ports: Sequence[ServicePort], **spec) -> k8s.KubeService:

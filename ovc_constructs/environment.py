@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal, Optional
 
 import yaml
@@ -124,12 +124,26 @@ def resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> Resou
     return Resources(cpu_request=cpu, memory_request=memory, cpu_limit=cpu_limit, memory_limit=memory_limit)
 
 
+def _device_id(value: str) -> str:
+    from .syncthing import is_valid_device_id
+
+    if not is_valid_device_id(value):
+        raise ValueError(f"{value!r} is not a Syncthing device ID (8 groups of 7 base32 characters with valid check characters)")
+    return value
+
+
+DeviceId = Annotated[str, AfterValidator(_device_id)]
+
+
 class Node(StrictModel):
     """One controller node, by its Kubernetes node name."""
 
     name: DnsSubdomain
     management_ip: IPv4
     public_ip: IPv4
+    syncthing_device_id: Optional[DeviceId] = Field(
+        None, description="public ID of the node's BillingSync identity (python -m ovc_constructs syncthing-identities)"
+    )
 
 
 class Management(StrictModel):
@@ -217,6 +231,40 @@ class AgentSettings(StrictModel):
     redis_resources: Resources = resources("20m", "32Mi", "500m", "160Mi")
 
 
+class SyncFolder(StrictModel):
+    id: DnsLabel
+    path: HostPath
+
+
+class BillingSyncSettings(StrictModel):
+    enabled: bool = True
+    image: Image = "syncthing/syncthing:0.14"
+    secret_name: DnsSubdomain = Field("billing-sync", description="Secret with <node>-cert.pem, <node>-key.pem and apikey")
+    folders: list[SyncFolder] = Field(
+        default_factory=list,
+        description="folders synced besides billing, influx and grafana (FACTS: pxeboot, ssl, .ssh, 0-access, ...)",
+    )
+    resources: Resources = resources("50m", "128Mi", "1", "512Mi")
+
+
+class InfluxSettings(StrictModel):
+    image: Image = "influxdb:1.4"
+    database: DnsLabel = "statistics"
+    resources: Resources = resources("100m", "256Mi", "2", "2Gi")
+
+
+class GrafanaSettings(StrictModel):
+    image: Image = "grafana/grafana:3.1"
+    admin_secret: DnsSubdomain = Field("grafana-admin", description="existing Secret with key admin-password")
+    host_path: HostPath = Field("/var/ovc/grafana", description="Grafana's database, synced by BillingSync")
+    resources: Resources = resources("50m", "128Mi", "1", "512Mi")
+
+
+class StatsCollectorSettings(StrictModel):
+    image: Image = "openvcloud/statscollector:2.3"
+    resources: Resources = resources("50m", "128Mi", "1", "512Mi")
+
+
 class Environment(StrictModel):
     """One G8: its controller nodes, networks and every component's settings."""
 
@@ -236,6 +284,18 @@ class Environment(StrictModel):
     osis: OsisSettings = OsisSettings()
     portal: PortalSettings = PortalSettings()
     agents: AgentSettings = AgentSettings()
+    billing_sync: BillingSyncSettings = BillingSyncSettings()
+    influxdb: InfluxSettings = InfluxSettings()
+    grafana: GrafanaSettings = GrafanaSettings()
+    stats_collector: StatsCollectorSettings = StatsCollectorSettings()
+
+    def sync_folders(self) -> list[tuple[str, str, str]]:
+        """(id, host path, field) of every folder BillingSync replicates: seed 000's two, Grafana's, the extra ones."""
+        return [
+            ("billing", self.paths.billing, "paths.billing"),
+            ("influx", self.paths.influx, "paths.influx"),
+            ("grafana", self.grafana.host_path, "grafana.host_path"),
+        ] + [(f.id, f.path, f"billing_sync.folders[{i}]") for i, f in enumerate(self.billing_sync.folders)]
 
     def node_ports(self) -> dict[str, int]:
         """Every fixed NodePort of this environment, by field path."""
@@ -254,7 +314,7 @@ class Environment(StrictModel):
         walk(self, "")
         return found
 
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self, *, identities_required: bool = True) -> list[tuple[str, str]]:
         """Cross-field problems as (field path, message); pydantic checks each field alone."""
         found: list[tuple[str, str]] = []
         if len(self.nodes) < 3:
@@ -271,6 +331,7 @@ class Environment(StrictModel):
                     seen[(kind, value)] = index
             if ipaddress.IPv4Address(node.management_ip) not in network:
                 found.append((f"nodes[{index}].management_ip", f"{node.management_ip!r} is not inside management.cidr {self.management.cidr}"))
+        found.extend(self._sync_problems(identities_required))
         vhosts: dict[str, int] = {}
         for index, vhost in enumerate(self.portal.virtual_hosts):
             if vhost.name in vhosts:
@@ -282,6 +343,30 @@ class Environment(StrictModel):
                 found.append((path, f"NodePort {port} is already used by {ports_seen[port]}"))
             else:
                 ports_seen[port] = path
+        return found
+
+
+    def _sync_problems(self, identities_required: bool) -> list[tuple[str, str]]:
+        if not self.billing_sync.enabled:
+            return []
+        found = []
+        for index, node in enumerate(self.nodes):
+            if node.syncthing_device_id is None and identities_required:
+                found.append((f"nodes[{index}].syncthing_device_id",
+                              "required while billing_sync is enabled; run `python -m ovc_constructs syncthing-identities`"))
+        mongo = PurePosixPath(self.mongo.host_path)
+        ids: dict[str, str] = {}
+        paths: dict[str, str] = {}
+        for folder_id, path, field in self.sync_folders():
+            extra = field.startswith("billing_sync.")
+            folder = PurePosixPath(path)
+            if folder == mongo or mongo in folder.parents or folder in mongo.parents:
+                found.append((f"{field}.path" if extra else field,
+                              f"{path!r} overlaps the MongoDB data in {self.mongo.host_path}; MongoDB is replicated by its replica set, never synced"))
+            for seen, key, value in ((ids, "id", folder_id), (paths, "path", path)):
+                if value in seen and extra:
+                    found.append((f"{field}.{key}", f"{value!r} is already synced as folder {seen[value]!r}"))
+                seen.setdefault(value, folder_id)
         return found
 
 
@@ -335,7 +420,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-def parse_environment(data: object, source: str = "<environment>") -> Environment:
+def parse_environment(data: object, source: str = "<environment>", *, identities_required: bool = True) -> Environment:
     """Validate already-loaded data; raise InvalidEnvironment with every problem found."""
     if not isinstance(data, dict):
         raise InvalidEnvironment(source, [("", f"the file must hold a YAML mapping, not {type(data).__name__}")])
@@ -343,13 +428,13 @@ def parse_environment(data: object, source: str = "<environment>") -> Environmen
         environment = Environment.model_validate(data)
     except ValidationError as error:
         raise InvalidEnvironment(source, [(_field_path(e["loc"]), _message(e)) for e in error.errors()]) from None
-    problems = environment.problems()
+    problems = environment.problems(identities_required=identities_required)
     if problems:
         raise InvalidEnvironment(source, problems)
     return environment
 
 
-def load_environment(path: str | Path) -> Environment:
+def load_environment(path: str | Path, *, identities_required: bool = True) -> Environment:
     """Read and validate one environment file; raise InvalidEnvironment naming the file and fields."""
     source = str(path)
     try:
@@ -363,4 +448,4 @@ def load_environment(path: str | Path) -> Environment:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(error, "problem", None) or str(error)
         raise InvalidEnvironment(source, [("", f"{where}not valid YAML: {problem}")]) from None
-    return parse_environment(data, source)
+    return parse_environment(data, source, identities_required=identities_required)

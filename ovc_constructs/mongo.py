@@ -8,9 +8,9 @@ from importlib import resources as package_files
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from .component import Component, ServicePort, cluster_scoped
-from .environment import MongoSettings, resources
-from .pods import container, empty_dir, exec_probe, host_path, config_map_volume, mount, security_context, UNPRIVILEGED_UID
+from .component import JOB_RESOURCES, Component, ServicePort, cluster_scoped
+from .environment import MongoSettings
+from .pods import UNPRIVILEGED_UID, container, empty_dir, exec_probe, host_path, mount, security_context
 from .site import Site
 
 MONGO_PORT = 27017
@@ -19,11 +19,11 @@ MONGODB_UID = 999
 """The `mongodb` user of the official image; existing G8 data directories are owned by it."""
 CLUSTER_DOMAIN = "cluster.local"
 SCRIPTS = package_files.files("ovc_constructs") / "scripts"
-JOB_RESOURCES = resources("50m", "64Mi", "500m", "256Mi")
 UID_999_REASON = "the official mongo image's mongodb user is uid 999 and owns the data on the node"
 
 
 def script(name: str) -> str:
+    """A script shipped in ovc_constructs/scripts/ (mounted from a ConfigMap)."""
     return (SCRIPTS / name).read_text(encoding="utf-8")
 
 
@@ -192,47 +192,17 @@ class ReplicatedMongo(Component):
         return {**self.labels, "app.kubernetes.io/name": name}
 
     def _replica_set_job(self) -> k8s.KubeJob:
-        name = "mongo-rs-init"
-        labels = self._helper_pod_labels(name)
-        members = json.dumps({"setName": REPLICA_SET, "members": self.members})
-        config = k8s.KubeConfigMap(
-            self,
-            "rs-init-script",
-            metadata=self.metadata(name),
-            data={
-                "members.json": members,
+        return self.script_job(
+            "rs-init",
+            name="mongo-rs-init",
+            image=self.settings.image,
+            scripts={
+                "members.json": json.dumps({"setName": REPLICA_SET, "members": self.members}),
                 "mongo-rs-init.js": script("mongo-rs-init.js"),
                 "mongo-rs-init.sh": script("mongo-rs-init.sh"),
             },
-        )
-        runner = container(
-            "rs-init",
-            self.settings.image,
             command=["sh", "/scripts/mongo-rs-init.sh"],
-            mounts=[mount("scripts", "/scripts", read_only=True)],
-            resources=JOB_RESOURCES,
-            security=self._mongo_security(UNPRIVILEGED_UID),
         )
-        template = self.pod_template(
-            containers=[runner],
-            volumes=[config_map_volume("scripts", config.name)],
-            labels=labels,
-            restart_policy="OnFailure",
-        )
-        self.allow_from_pods("from-rs-init", f"mongo-from-{name}", labels)
-        job = self.register_pod_owner(k8s.KubeJob(
-            self,
-            "rs-init",
-            metadata=self.metadata(name),
-            spec=k8s.JobSpec(
-                backoff_limit=20,
-                # Finished Jobs disappear so that the next `kubectl apply` runs the (idempotent) check again.
-                ttl_seconds_after_finished=600,
-                template=template,
-            ),
-        ), template)
-        job.node.add_dependency(self.stateful_set)
-        return job
 
     def _backup_cron_job(self) -> k8s.KubeCronJob:
         name = "mongo-backup"

@@ -71,9 +71,9 @@ def exec_probe(command: Sequence[str], *, initial_delay: int = 10, period: int =
     )
 
 
-def tcp_probe(port: int, *, initial_delay: int = 10, period: int = 10, failures: int = 3) -> k8s.Probe:
+def tcp_probe(port: int, *, host: Optional[str] = None, initial_delay: int = 10, period: int = 10, failures: int = 3) -> k8s.Probe:
     return k8s.Probe(
-        tcp_socket=k8s.TcpSocketAction(port=k8s.IntOrString.from_number(port)),
+        tcp_socket=k8s.TcpSocketAction(port=k8s.IntOrString.from_number(port), host=host),
         initial_delay_seconds=initial_delay,
         period_seconds=period,
         timeout_seconds=5,

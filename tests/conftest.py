@@ -15,6 +15,7 @@ import yaml  # noqa: E402
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode  # noqa: E402
 
 from ovc_constructs import G8Chart, parse_environment  # noqa: E402
+from ovc_constructs.syncthing import device_id_from_der  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = sorted((ROOT / "apps" / "environments").glob("*.yaml"))
@@ -54,8 +55,10 @@ def merge(base: dict, overrides: dict) -> dict:
 
 
 def nodes(count: int, subnet: str = "10.199.0", public: str = "185.69.164") -> list[dict]:
+    """`count` controller nodes with valid (made-up) Syncthing device IDs."""
     return [
-        {"name": f"ctrl-{i:02d}", "management_ip": f"{subnet}.{10 + i}", "public_ip": f"{public}.{10 + i}"}
+        {"name": f"ctrl-{i:02d}", "management_ip": f"{subnet}.{10 + i}", "public_ip": f"{public}.{10 + i}",
+         "syncthing_device_id": device_id_from_der(f"ctrl-{i:02d}".encode())}
         for i in range(1, count + 1)
     ]
 
