@@ -420,7 +420,7 @@ class Component(Construct):
         """Shell loop (busybox) that ends once this component answers on its Service."""
         port = self.ports[0].port
         if self.health_path:
-            check = f"wget -q -T 3 -O /dev/null http://{self.name}:{port}{self.health_path}"
+            check = f"timeout 5 wget -q -O /dev/null http://{self.name}:{port}{self.health_path}"
         else:
             check = f"nc -z -w 3 {self.name} {port}"
         return f"until {check}; do echo waiting for {self.name}:{port}; sleep 3; done"

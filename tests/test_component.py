@@ -73,7 +73,7 @@ def test_one_dependency_declaration_gives_wait_policy_and_order(existing_init):
     names = [c["name"] for c in pod_spec(deployment)["initContainers"]]
     assert names == ["seed"] * existing_init + ["wait-for-backend"]
     wait = container_named(deployment, "wait-for-backend")
-    assert wait["command"][-1] == "until wget -q -T 3 -O /dev/null http://backend:9000/ping; do echo waiting for backend:9000; sleep 3; done"
+    assert wait["command"][-1] == "until timeout 5 wget -q -O /dev/null http://backend:9000/ping; do echo waiting for backend:9000; sleep 3; done"
     assert wait["resources"]["limits"] == {"cpu": "100m", "memory": "64Mi"}
     assert wait["securityContext"]["runAsNonRoot"] is True
 
