@@ -7,15 +7,24 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 from .agents import AgentController, GeneralJsAgent
 from .billing_sync import BillingSync
 from .chart import G8Chart
+from .controller_pods import ControllerService, Management, OvcVersions, Qa, UptimeMonitor, ZeroAccess
 from .component import Component, Exposure, ServicePort
 from .environment import Environment, InvalidEnvironment, load_environment, parse_environment
 from .mongo import ReplicatedMongo
 from .osis import OsisDaemon
 from .portal import PortalStack
+from .pxeboot import PxeBoot
 from .timeseries import Grafana, InfluxDb, StatsCollector
 from .site import ControllerNode, Site
 
 __all__ = [
+    "ControllerService",
+    "Management",
+    "OvcVersions",
+    "PxeBoot",
+    "Qa",
+    "UptimeMonitor",
+    "ZeroAccess",
     "BillingSync",
     "Grafana",
     "InfluxDb",

@@ -5,13 +5,15 @@ from cdk8s import Chart
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from .component import PART_OF, cluster_scoped
+from .component import PART_OF, Component, cluster_scoped
 from .environment import Environment, InvalidEnvironment
 from .agents import AgentController, GeneralJsAgent
 from .mongo import ReplicatedMongo
 from .osis import OsisDaemon
 from .billing_sync import BillingSync
+from .controller_pods import Management, OvcVersions, Qa, UptimeMonitor, ZeroAccess
 from .portal import PortalStack
+from .pxeboot import PxeBoot
 from .timeseries import Grafana, InfluxDb, StatsCollector
 from .site import Site
 
@@ -94,3 +96,17 @@ class G8Chart(Chart):
         self.grafana = Grafana(self, "grafana", influxdb=self.influxdb, domain=environment.domain, settings=environment.grafana)
         # nginx proxies /grafana/ (request time, no wait; FACTS: grafana is applied last).
         self.portal.connects_to(self.grafana)
+        self.pxeboot = PxeBoot(self, "pxeboot", site=self.site, settings=environment.pxe) if environment.pxe else None
+        optional = (("management", Management, environment.management_pod), ("zero-access", ZeroAccess, environment.zero_access),
+                    ("uptime-monitor", UptimeMonitor, environment.uptime_monitor), ("qa", Qa, environment.qa))
+        self.controller_pods = {id: kind(self, id, site=self.site, settings=settings) for id, kind, settings in optional if settings.enabled}
+        self.ovc_versions = (
+            OvcVersions(self, "ovc-versions", site=self.site, components=self.components, settings=environment.ovc_versions)
+            if environment.ovc_versions.enabled
+            else None
+        )
+
+    @property
+    def components(self) -> list[Component]:
+        """Every component of this G8, in construction order."""
+        return [c for c in self.node.children if isinstance(c, Component)]

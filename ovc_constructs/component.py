@@ -35,6 +35,14 @@ class Exposure(enum.Flag):
     INTERNAL = enum.auto()
     PUBLIC = enum.auto()
 
+    @classmethod
+    def from_names(cls, names: Sequence[str]) -> "Exposure":
+        """`["internal", "kubernetes"]` (the environment file's form) as flags."""
+        exposure = cls.NONE
+        for name in names:
+            exposure |= cls[name.upper()]
+        return exposure
+
 
 @dataclass(frozen=True)
 class ServicePort:
@@ -107,6 +115,7 @@ class Component(Construct):
         self.service: Optional[k8s.KubeService] = None
         self.workload: Optional[ApiObject] = None
         self.dependencies: list[Component] = []
+        self.images: list[str] = []
         self._pod_spec_path = ""
         self._init_container_count = 0
         self._skip_counts: dict[str, int] = {}
@@ -193,7 +202,8 @@ class Component(Construct):
         return owner
 
     def _note_images(self, owner: ApiObject, images: Sequence[str]) -> None:
-        """Images pinned by tag only (the seed defaults) cannot pass checkov's digest checks."""
+        """Record the images this component runs; those pinned by tag only cannot pass the digest checks."""
+        self.images.extend(i for i in images if i not in self.images)
         by_tag = sorted({i for i in images if "@sha256:" not in i} - self._tag_only_images.get(owner.node.path, set()))
         if not by_tag:
             return
@@ -422,7 +432,7 @@ class Component(Construct):
         if self.health_path:
             check = f"timeout 5 wget -q -O /dev/null http://{self.name}:{port}{self.health_path}"
         else:
-            check = f"nc -z -w 3 {self.name} {port}"
+            check = f"nc -w 3 {self.name} {port} </dev/null"
         return f"until {check}; do echo waiting for {self.name}:{port}; sleep 3; done"
 
     def wait_container(self) -> k8s.Container:

@@ -89,6 +89,25 @@ def _upstream(value: str) -> str:
     return value
 
 
+def _mac(value: str) -> str:
+    if not re.match(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$", value.lower()):
+        raise ValueError(f"{value!r} is not a MAC address such as 52:54:00:12:34:56")
+    return value.lower()
+
+
+def _interface(value: str) -> str:
+    if not re.match(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$", value):
+        raise ValueError(f"{value!r} is not a network interface name")
+    return value
+
+
+def _label_key(value: str) -> str:
+    prefix, _, name = value.rpartition("/")
+    if (prefix and not DNS1123_SUBDOMAIN.match(prefix)) or not re.match(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$", name):
+        raise ValueError(f"{value!r} is not a Kubernetes label key")
+    return value
+
+
 def _node_port(value: int) -> int:
     if value not in NODE_PORT_RANGE:
         raise ValueError(f"{value} is outside the NodePort range 30000-32767")
@@ -105,6 +124,11 @@ Quantity = Annotated[str, AfterValidator(_quantity)]
 Cron = Annotated[str, AfterValidator(_cron)]
 NodePort = Annotated[int, AfterValidator(_node_port)]
 Upstream = Annotated[str, AfterValidator(_upstream)]
+Mac = Annotated[str, AfterValidator(_mac)]
+Interface = Annotated[str, AfterValidator(_interface)]
+LabelKey = Annotated[str, AfterValidator(_label_key)]
+UnprivilegedPort = Annotated[int, Field(ge=1024, le=65535)]
+ExposureName = Literal["kubernetes", "internal", "public"]
 
 
 class StrictModel(BaseModel):
@@ -265,6 +289,80 @@ class StatsCollectorSettings(StrictModel):
     resources: Resources = resources("50m", "128Mi", "1", "512Mi")
 
 
+class Reservation(StrictModel):
+    """A static DHCP lease for one of the G8's other nodes (CPU and storage nodes)."""
+
+    mac: Mac
+    ip: IPv4
+    hostname: DnsLabel
+
+
+class PxeSettings(StrictModel):
+    """DHCP + TFTP (dnsmasq), the OS-image HTTP server and the apt repository on the management network."""
+
+    dnsmasq_image: Image = Field("openvcloud/pxeboot:2.3", description="image with dnsmasq and the TFTP boot files")
+    http_image: Image = Field("busybox:1.36", description="serves the OS install images (busybox httpd)")
+    apt_image: Image = Field("nginx:1.12", description="serves the apt repository")
+    interface: Interface = "mgmt"
+    node_label: LabelKey = Field("openvcloud.io/pxeboot", description="PxeBoot runs only on controllers labelled <node_label>=true")
+    dhcp_range_start: IPv4
+    dhcp_range_end: IPv4
+    lease_time: str = Field("12h", pattern=r"^[0-9]+[smhd]?$|^infinite$")
+    gateway: Optional[IPv4] = None
+    next_server: Optional[IPv4] = Field(None, description="TFTP server given to clients; default: the node running dnsmasq")
+    reservations: list[Reservation] = Field(default_factory=list)
+    host_path: HostPath = "/var/ovc/pxeboot"
+    http_port: UnprivilegedPort = 8080
+    apt_port: UnprivilegedPort = 8081
+    bios_boot_file: str = Field("pxelinux.0", pattern=r"^[A-Za-z0-9._/-]+$")
+    uefi_boot_file: str = Field("bootx64.efi", pattern=r"^[A-Za-z0-9._/-]+$")
+    privileged: bool = Field(False, description="run dnsmasq privileged instead of with NET_ADMIN, NET_BIND_SERVICE, NET_RAW")
+    dnsmasq_resources: Resources = resources("20m", "32Mi", "500m", "128Mi")
+    http_resources: Resources = resources("10m", "16Mi", "500m", "128Mi")
+
+
+class ServiceSettings(StrictModel):
+    """One of the remaining controller pods of seed 001 (management, zero-access, uptime-monitor, qa)."""
+
+    enabled: bool = True
+    image: Image
+    exposure: list[ExposureName] = Field(default_factory=lambda: ["internal"])
+    node_port: Optional[NodePort] = None
+    resources: Resources = resources("50m", "128Mi", "1", "512Mi")
+
+
+class ManagementSettings(ServiceSettings):
+    image: Image = "openvcloud/management:2.3"
+    node_port: Optional[NodePort] = Field(32205, description="NodePort of SSH (port 2205)")
+
+
+class UptimeMonitorSettings(ServiceSettings):
+    image: Image = "openvcloud/uptime-monitor:2.3"
+    node_port: Optional[NodePort] = 30950
+
+
+class QaSettings(ServiceSettings):
+    enabled: bool = False
+    image: Image = "openvcloud/qa:2.3"
+    exposure: list[ExposureName] = Field(default_factory=list)
+
+
+class ZeroAccessSettings(ServiceSettings):
+    image: Image = "openvcloud/0-access:2.3"
+    exposure: list[ExposureName] = Field(default_factory=lambda: ["internal", "kubernetes"])
+    node_port: Optional[NodePort] = Field(30722, description="NodePort of SSH (Service port 7022)")
+    sessions_host_path: HostPath = "/var/ovc/0-access"
+    host_keys_host_path: HostPath = "/var/ovc/0-access-hostkeys"
+
+
+class VersionsSettings(StrictModel):
+    enabled: bool = True
+    image: Image = "nginx:1.12"
+    exposure: list[ExposureName] = Field(default_factory=lambda: ["kubernetes"])
+    node_port: Optional[NodePort] = 30880
+    resources: Resources = resources("10m", "16Mi", "200m", "64Mi")
+
+
 class Environment(StrictModel):
     """One G8: its controller nodes, networks and every component's settings."""
 
@@ -288,6 +386,12 @@ class Environment(StrictModel):
     influxdb: InfluxSettings = InfluxSettings()
     grafana: GrafanaSettings = GrafanaSettings()
     stats_collector: StatsCollectorSettings = StatsCollectorSettings()
+    pxe: Optional[PxeSettings] = Field(None, description="absent: no PxeBoot")
+    management_pod: ManagementSettings = ManagementSettings()
+    zero_access: ZeroAccessSettings = ZeroAccessSettings()
+    uptime_monitor: UptimeMonitorSettings = UptimeMonitorSettings()
+    ovc_versions: VersionsSettings = VersionsSettings()
+    qa: QaSettings = QaSettings()
 
     def sync_folders(self) -> list[tuple[str, str, str]]:
         """(id, host path, field) of every folder BillingSync replicates: seed 000's two, Grafana's, the extra ones."""
@@ -295,6 +399,14 @@ class Environment(StrictModel):
             ("billing", self.paths.billing, "paths.billing"),
             ("influx", self.paths.influx, "paths.influx"),
             ("grafana", self.grafana.host_path, "grafana.host_path"),
+        ] + [
+            (folder_id, path, field)
+            for folder_id, path, field, wanted in (
+                ("pxeboot", self.pxe.host_path if self.pxe else "", "pxe.host_path", self.pxe is not None),
+                ("0-access", self.zero_access.sessions_host_path, "zero_access.sessions_host_path", self.zero_access.enabled),
+                ("0-access-hostkeys", self.zero_access.host_keys_host_path, "zero_access.host_keys_host_path", self.zero_access.enabled),
+            )
+            if wanted
         ] + [(f.id, f.path, f"billing_sync.folders[{i}]") for i, f in enumerate(self.billing_sync.folders)]
 
     def node_ports(self) -> dict[str, int]:
@@ -332,6 +444,11 @@ class Environment(StrictModel):
             if ipaddress.IPv4Address(node.management_ip) not in network:
                 found.append((f"nodes[{index}].management_ip", f"{node.management_ip!r} is not inside management.cidr {self.management.cidr}"))
         found.extend(self._sync_problems(identities_required))
+        found.extend(self._pxe_problems())
+        for field in ("management_pod", "zero_access", "uptime_monitor", "ovc_versions", "qa"):
+            settings = getattr(self, field)
+            if settings.enabled and {"internal", "public"} & set(settings.exposure) and settings.node_port is None:
+                found.append((f"{field}.node_port", "required for an internal or public exposure"))
         vhosts: dict[str, int] = {}
         for index, vhost in enumerate(self.portal.virtual_hosts):
             if vhost.name in vhosts:
@@ -345,6 +462,45 @@ class Environment(StrictModel):
                 ports_seen[port] = path
         return found
 
+
+    def _pxe_problems(self) -> list[tuple[str, str]]:
+        if self.pxe is None:
+            return []
+        pxe, found = self.pxe, []
+        network = ipaddress.IPv4Network(self.management.cidr)
+        start, end = ipaddress.IPv4Address(pxe.dhcp_range_start), ipaddress.IPv4Address(pxe.dhcp_range_end)
+        for field, address in (("dhcp_range_start", start), ("dhcp_range_end", end)):
+            if address not in network or address in (network.network_address, network.broadcast_address):
+                found.append((f"pxe.{field}", f"'{address}' is not a host address inside management.cidr {self.management.cidr}"))
+        if start > end:
+            found.append(("pxe.dhcp_range_end", f"'{end}' comes before dhcp_range_start '{start}'"))
+        controllers = {ipaddress.IPv4Address(n.management_ip): n.name for n in self.nodes}
+        for address, name in controllers.items():
+            if start <= address <= end:
+                found.append(("pxe.dhcp_range_start", f"the range {start}-{end} contains {name}'s management IP {address}"))
+        for field in ("gateway", "next_server"):
+            value = getattr(pxe, field)
+            if value and ipaddress.IPv4Address(value) not in network:
+                found.append((f"pxe.{field}", f"{value!r} is not inside management.cidr {self.management.cidr}"))
+        macs: dict[str, int] = {}
+        ips: dict[str, int] = {}
+        names: dict[str, int] = {}
+        for index, reservation in enumerate(pxe.reservations):
+            where = f"pxe.reservations[{index}]"
+            address = ipaddress.IPv4Address(reservation.ip)
+            if address not in network:
+                found.append((f"{where}.ip", f"{reservation.ip!r} is not inside management.cidr {self.management.cidr}"))
+            if address in controllers:
+                found.append((f"{where}.ip", f"{reservation.ip!r} is the management IP of controller {controllers[address]}"))
+            if reservation.hostname in {n.name for n in self.nodes}:
+                found.append((f"{where}.hostname", f"{reservation.hostname!r} is a controller node's name"))
+            for seen, key, value in ((macs, "mac", reservation.mac), (ips, "ip", reservation.ip), (names, "hostname", reservation.hostname)):
+                if value in seen:
+                    found.append((f"{where}.{key}", f"{value!r} is already reserved by pxe.reservations[{seen[value]}]"))
+                seen.setdefault(value, index)
+        if pxe.http_port == pxe.apt_port:
+            found.append(("pxe.apt_port", f"{pxe.apt_port} is already the http_port"))
+        return found
 
     def _sync_problems(self, identities_required: bool) -> list[tuple[str, str]]:
         if not self.billing_sync.enabled:

@@ -13,6 +13,8 @@ from .environment import Resources
 
 UNPRIVILEGED_UID = 10001
 """The uid for images that run as any user (checkov wants uids >= 10000, away from host users)."""
+NGINX_UID = 10101
+"""nginx images run unprivileged (ports above 1024, writable paths under /tmp)."""
 
 
 def security_context(
@@ -51,9 +53,11 @@ def resource_requirements(resources: Resources) -> k8s.ResourceRequirements:
     )
 
 
-def http_probe(path: str, port: int, *, initial_delay: int = 10, period: int = 10, failures: int = 3) -> k8s.Probe:
+def http_probe(
+    path: str, port: int, *, host: Optional[str] = None, initial_delay: int = 10, period: int = 10, failures: int = 3
+) -> k8s.Probe:
     return k8s.Probe(
-        http_get=k8s.HttpGetAction(path=path, port=k8s.IntOrString.from_number(port)),
+        http_get=k8s.HttpGetAction(path=path, port=k8s.IntOrString.from_number(port), host=host),
         initial_delay_seconds=initial_delay,
         period_seconds=period,
         timeout_seconds=5,

@@ -25,14 +25,13 @@ from . import jumpscale
 from .component import Component, ServicePort
 from .environment import PortalSettings
 from .osis import OsisDaemon
-from .pods import config_map_volume, container, empty_dir, host_path, http_probe, mount, secret_volume, security_context
+from .pods import NGINX_UID, config_map_volume, container, empty_dir, host_path, http_probe, mount, secret_volume, security_context
 from .site import Site
 
 PORTAL_PORT = 82
 NGINX_HTTP_PORT = 8080
 NGINX_HTTPS_PORT = 8443
 NGINX_HEALTH_PORT = 8081
-NGINX_UID = 10101
 TLS_DIR = "/etc/nginx/tls"
 PORTALS_DIR = "/opt/jumpscale7/apps/portals"
 

@@ -51,15 +51,16 @@ def test_identity_is_picked_by_node_name_from_one_secret(example_manifests):
 
 def test_replicates_billing_influx_and_grafana_host_paths(example_manifests):
     volumes = {v["name"]: v for v in pod_spec(find(example_manifests, "DaemonSet", "billing-sync"))["volumes"]}
-    assert {n: v["hostPath"]["path"] for n, v in volumes.items() if "hostPath" in v} == {
-        "folder-billing": "/var/ovc/billing", "folder-influx": "/var/ovc/influx", "folder-grafana": "/var/ovc/grafana"}
+    synced = {n: v["hostPath"]["path"] for n, v in volumes.items() if "hostPath" in v}
+    assert {"folder-billing": "/var/ovc/billing", "folder-influx": "/var/ovc/influx", "folder-grafana": "/var/ovc/grafana"}.items() <= synced.items()
+    assert "/var/ovc/mongodb" not in synced.values()
     mounts = {m["mountPath"] for m in container_named(find(example_manifests, "DaemonSet", "billing-sync"), "syncthing")["volumeMounts"]}
     assert {"/var/ovc/billing", "/var/ovc/influx", "/var/ovc/grafana"} <= mounts
 
 
 @pytest.mark.parametrize("count", [3, 5])
 def test_every_node_is_a_device_and_every_folder_is_shared_with_all(count):
-    env = environment(nodes=nodes(count), billing_sync={"folders": [{"id": "pxeboot", "path": "/var/ovc/pxeboot"}]})
+    env = environment(nodes=nodes(count), billing_sync={"folders": [{"id": "images", "path": "/var/ovc/images"}]})
     per_node = configs(synth(env))
     assert sorted(per_node) == [n.name for n in env.nodes]
     expected = {n.syncthing_device_id: f"tcp://{n.management_ip}:22000" for n in env.nodes}
@@ -69,7 +70,8 @@ def test_every_node_is_a_device_and_every_folder_is_shared_with_all(count):
         assert root.find("options/listenAddress").text == f"tcp://{node.management_ip}:22000"
         folders = {f.get("id"): f for f in root.findall("folder")}
         assert {i: f.get("path") for i, f in folders.items()} == {
-            "billing": "/var/ovc/billing", "influx": "/var/ovc/influx", "grafana": "/var/ovc/grafana", "pxeboot": "/var/ovc/pxeboot"}
+            "billing": "/var/ovc/billing", "influx": "/var/ovc/influx", "grafana": "/var/ovc/grafana", "pxeboot": "/var/ovc/pxeboot",
+            "0-access": "/var/ovc/0-access", "0-access-hostkeys": "/var/ovc/0-access-hostkeys", "images": "/var/ovc/images"}
         for folder in folders.values():
             assert {d.get("id") for d in folder.findall("device")} == set(expected)
 
