@@ -399,6 +399,7 @@ class Environment(StrictModel):
             ("billing", self.paths.billing, "paths.billing"),
             ("influx", self.paths.influx, "paths.influx"),
             ("grafana", self.grafana.host_path, "grafana.host_path"),
+            ("mongo-backups", self.mongo.backup.host_path, "mongo.backup.host_path"),
         ] + [
             (folder_id, path, field)
             for folder_id, path, field, wanted in (

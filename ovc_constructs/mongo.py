@@ -10,7 +10,7 @@ from constructs import Construct
 
 from .component import JOB_RESOURCES, Component, ServicePort, cluster_scoped
 from .environment import MongoSettings
-from .pods import UNPRIVILEGED_UID, container, empty_dir, exec_probe, host_path, mount, security_context
+from .pods import UNPRIVILEGED_UID, config_map_volume, container, empty_dir, exec_probe, host_path, mount, security_context
 from .site import Site
 
 MONGO_PORT = 27017
@@ -67,7 +67,7 @@ class ReplicatedMongo(Component):
             ),
         )
         self.init_job = self._replica_set_job()
-        self.backup = self._backup_cron_job()
+        self.backup, self.restore = self._backup_cron_jobs()
 
     @property
     def replicas(self) -> int:
@@ -204,49 +204,47 @@ class ReplicatedMongo(Component):
             command=["sh", "/scripts/mongo-rs-init.sh"],
         )
 
-    def _backup_cron_job(self) -> k8s.KubeCronJob:
+    def _backup_cron_jobs(self) -> tuple[k8s.KubeCronJob, k8s.KubeCronJob]:
+        """`mongo-backup` on its schedule, and `mongo-restore`, suspended, for the operator to trigger.
+
+        Both use the `mongo-backup` pod labels, which the NetworkPolicy `mongo-from-mongo-backup` admits.
+        """
         name = "mongo-backup"
         labels = self._helper_pod_labels(name)
         backup = self.settings.backup
-        hosts = f"{REPLICA_SET}/{','.join(self.members)}"
-        command = (
-            "set -eu; "
-            "archive=/backup/mongo-$(date -u +%Y%m%dT%H%M%SZ).archive.gz; "
-            f"mongodump --host '{hosts}' --readPreference secondaryPreferred --oplog --gzip --archive=\"$archive.partial\"; "
-            "mv \"$archive.partial\" \"$archive\"; "
-            "echo \"wrote $archive\"; "
-            # Retention: only completed archives of this job, older than the retention period.
-            f"find /backup -maxdepth 1 -name 'mongo-*.archive.gz' -mtime +{backup.retention_days} -print -delete"
-        )
-        dumper = container(
-            "mongodump",
-            self.settings.image,
-            command=["sh", "-c", command],
-            mounts=[mount("backup", "/backup"), mount("tmp", "/tmp")],
-            resources=JOB_RESOURCES,
-            security=self._mongo_security(),
-        )
-        template = self.pod_template(
-            containers=[dumper],
-            volumes=[host_path("backup", backup.host_path, "Directory"), empty_dir("tmp")],
-            labels=labels,
-            restart_policy="OnFailure",
-        )
+        scripts = k8s.KubeConfigMap(self, "backup-scripts", metadata=self.metadata(name), data={
+            "mongo-backup.sh": script("mongo-backup.sh"), "mongo-restore.sh": script("mongo-restore.sh")})
+        env = {"MONGO_HOSTS": f"{REPLICA_SET}/{','.join(self.members)}", "RETENTION_DAYS": str(backup.retention_days)}
         self.allow_from_pods("from-backup", f"mongo-from-{name}", labels)
-        cron_job = k8s.KubeCronJob(
-            self,
-            "backup",
-            metadata=self.metadata(name),
-            spec=k8s.CronJobSpec(
-                schedule=backup.schedule,
-                concurrency_policy="Forbid",
-                successful_jobs_history_limit=3,
-                failed_jobs_history_limit=3,
-                job_template=k8s.JobTemplateSpec(spec=k8s.JobSpec(backoff_limit=2, template=template)),
-            ),
+
+        def cron_job(id: str, job_name: str, command: str, schedule: str, suspend: bool) -> k8s.KubeCronJob:
+            runner = container(
+                job_name, self.settings.image,
+                command=["sh", f"/scripts/{command}"],
+                env=env,
+                mounts=[mount("scripts", "/scripts", read_only=True), mount("backup", "/backup"), mount("tmp", "/tmp")],
+                resources=JOB_RESOURCES,
+                security=self._mongo_security(),
+            )
+            template = self.pod_template(
+                containers=[runner],
+                volumes=[config_map_volume("scripts", scripts.name), host_path("backup", backup.host_path, "Directory"), empty_dir("tmp")],
+                labels=labels,
+                restart_policy="OnFailure" if not suspend else "Never",
+            )
+            job = k8s.KubeCronJob(self, id, metadata=self.metadata(job_name), spec=k8s.CronJobSpec(
+                schedule=schedule, suspend=suspend, concurrency_policy="Forbid",
+                successful_jobs_history_limit=3, failed_jobs_history_limit=3,
+                job_template=k8s.JobTemplateSpec(spec=k8s.JobSpec(backoff_limit=0 if suspend else 2, template=template)),
+            ))
+            self.skip_check("CKV_K8S_40", UID_999_REASON, on=job)
+            return self.register_pod_owner(job, template)
+
+        return (
+            cron_job("backup", name, "mongo-backup.sh", backup.schedule, suspend=False),
+            # Never scheduled: `kubectl create job --from=cronjob/mongo-restore ...` runs it (docs/mongo.md).
+            cron_job("restore", "mongo-restore", "mongo-restore.sh", "0 0 1 1 *", suspend=True),
         )
-        self.skip_check("CKV_K8S_40", UID_999_REASON, on=cron_job)
-        return self.register_pod_owner(cron_job, template)
 
     def wait_container(self) -> k8s.Container:
         """Dependents wait until the replica set has a primary (the shell connects only to a primary)."""

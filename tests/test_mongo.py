@@ -117,12 +117,27 @@ def test_backup_cron_job_dumps_the_set_with_oplog(example_manifests):
     cron_job = find(example_manifests, "CronJob", "mongo-backup")
     assert cron_job["spec"]["schedule"] == "30 2 * * *"
     assert cron_job["spec"]["concurrencyPolicy"] == "Forbid"
-    script = container_named(cron_job, "mongodump")["command"][-1]
-    assert "mongodump --host 'rs0/mongo-0.mongo.openvcloud.svc.cluster.local:27017," in script
-    assert "--oplog --gzip --archive=" in script
-    assert "-mtime +7" in script and "-name 'mongo-*.archive.gz'" in script
-    volume = pod_spec(cron_job)["volumes"][0]
+    runner = container_named(cron_job, "mongo-backup")
+    assert runner["command"] == ["sh", "/scripts/mongo-backup.sh"]
+    env = {e["name"]: e["value"] for e in runner["env"]}
+    assert env["MONGO_HOSTS"].startswith("rs0/mongo-0.mongo.openvcloud.svc.cluster.local:27017,")
+    assert env["RETENTION_DAYS"] == "7"
+    scripts = find(example_manifests, "ConfigMap", "mongo-backup")["data"]
+    assert "--oplog --gzip --archive=" in scripts["mongo-backup.sh"]
+    volume = [v for v in pod_spec(cron_job)["volumes"] if v["name"] == "backup"][0]
     assert volume["hostPath"] == {"path": "/var/ovc/backups/mongodb", "type": "Directory"}
+
+
+def test_restore_is_suspended_and_triggered_by_the_operator(example_manifests):
+    restore = find(example_manifests, "CronJob", "mongo-restore")
+    assert restore["spec"]["suspend"] is True
+    assert container_named(restore, "mongo-restore")["command"] == ["sh", "/scripts/mongo-restore.sh"]
+    assert pod_spec(restore)["restartPolicy"] == "Never"
+
+
+def test_backups_are_synced_to_every_node(example_manifests):
+    synced = {v["hostPath"]["path"] for v in pod_spec(find(example_manifests, "DaemonSet", "billing-sync"))["volumes"] if "hostPath" in v}
+    assert "/var/ovc/backups/mongodb" in synced and "/var/ovc/mongodb" not in synced
 
 
 def test_connection_uri_and_service_for_dependents():
