@@ -71,7 +71,8 @@ def test_every_node_is_a_device_and_every_folder_is_shared_with_all(count):
         folders = {f.get("id"): f for f in root.findall("folder")}
         assert {i: f.get("path") for i, f in folders.items()} == {
             "billing": "/var/ovc/billing", "influx": "/var/ovc/influx", "grafana": "/var/ovc/grafana", "pxeboot": "/var/ovc/pxeboot",
-            "0-access": "/var/ovc/0-access", "0-access-hostkeys": "/var/ovc/0-access-hostkeys", "images": "/var/ovc/images"}
+            "0-access": "/var/ovc/0-access", "0-access-hostkeys": "/var/ovc/0-access-hostkeys", "images": "/var/ovc/images",
+            "mongo-backups": "/var/ovc/backups/mongodb"}
         for folder in folders.values():
             assert {d.get("id") for d in folder.findall("device")} == set(expected)
 
