@@ -119,3 +119,30 @@ def example_manifests() -> list[dict]:
     from ovc_constructs import load_environment
 
     return synth(load_environment(EXAMPLE))
+
+
+DIGEST = "@sha256:" + "ab" * 32
+VARIANTS = {
+    "five-nodes": lambda: environment(name="five", nodes=nodes(5)),
+    "traefik-existing-tls": lambda: environment(name="traefik", portal={"public": {"mode": "traefik"}, "tls": {"mode": "secret"}}),
+    "pinned-by-digest": lambda: environment(
+        name="pinned", helper_image="busybox:1.36" + DIGEST, mongo={"image": "mongo:3.4" + DIGEST},
+        osis={"image": "jumpscale/osis:7.2" + DIGEST}, influxdb={"image": "influxdb:1.4" + DIGEST}),
+    "privileged-pxe-all-pods": lambda: environment(name="everything", pxe={**example_data()["pxe"], "privileged": True},
+                                                   qa={"enabled": True}, ovc_versions={"exposure": ["kubernetes", "public"]}),
+    "no-sync-no-pxe": lambda: environment(name="minimal", billing_sync={"enabled": False}, pxe=None,
+                                          nodes=[{k: v for k, v in n.items() if k != "syncthing_device_id"} for n in nodes(3)]),
+}
+
+
+@pytest.fixture(scope="session")
+def all_outputs() -> dict[str, list[dict]]:
+    """The synthesized output of every shipped environment file and of every variant."""
+    from ovc_constructs import load_environment
+
+    outputs = {path.stem: synth(load_environment(path)) for path in ENVIRONMENTS}
+    outputs.update({name: synth(build()) for name, build in VARIANTS.items()})
+    return outputs
+
+
+POD_OWNERS = ("Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob")

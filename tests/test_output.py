@@ -3,24 +3,15 @@ import re
 
 import pytest
 
-from ovc_constructs import load_environment
-
-from .conftest import ENVIRONMENTS, environment, nodes, synth
 from .validators import checkov, schema_errors, write_manifests
-
-VARIANTS = {
-    "five-nodes": lambda: environment(name="five", nodes=nodes(5)),
-}
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory):
+def outputs(tmp_path_factory, all_outputs):
     directory = tmp_path_factory.mktemp("dist")
-    manifests = {path.stem: synth(load_environment(path)) for path in ENVIRONMENTS}
-    manifests.update({name: synth(build()) for name, build in VARIANTS.items()})
-    for name, docs in manifests.items():
+    for name, docs in all_outputs.items():
         write_manifests(docs, directory / f"{name}.k8s.yaml")
-    return directory, manifests
+    return directory, all_outputs
 
 
 def test_every_document_validates_strictly_against_kubernetes_1_27(outputs):
