@@ -542,12 +542,15 @@ class InvalidEnvironment(Exception):
 
 
 def _field_path(loc: tuple) -> str:
+    """`nodes[1].management_ip`; keys that are not plain names are quoted, so one problem stays one line."""
     path = ""
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
+        elif isinstance(part, str) and re.fullmatch(r"[A-Za-z0-9_-]+", part):
+            path += f".{part}" if path else part
         else:
-            path += f".{part}" if path else str(part)
+            path += f"[{part!r}]"
     return path
 
 

@@ -146,3 +146,20 @@ def all_outputs() -> dict[str, list[dict]]:
 
 
 POD_OWNERS = ("Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Report what the fuzz and node-loss tests actually exercised."""
+    from . import test_fuzz
+
+    stats = test_fuzz.STATS
+    if stats["examples"]:
+        terminalreporter.write_line(
+            f"fuzz: {stats['examples']} environment files ({stats['rejected']} rejected with exit 2, {stats['synthesized']} synthesized)"
+        )
+    try:
+        from . import test_reliability
+    except ImportError:
+        return
+    if test_reliability.NODE_LOSS_CASES:
+        terminalreporter.write_line(f"node loss: {len(test_reliability.NODE_LOSS_CASES)} cases checked")

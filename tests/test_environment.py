@@ -62,6 +62,7 @@ def test_defaults_come_from_the_seeds():
          "env.yaml: mongo.resources.cpu_request: 'lots' is not a Kubernetes quantity"),
         ({"mongo": {"backup": {"schedule": "daily"}}}, "env.yaml: mongo.backup.schedule: 'daily' is not a 5-field cron schedule"),
         ({"nodes": "ctrl-01"}, "env.yaml: nodes: Input should be a valid list"),
+        ({"bad\nkey": 1}, "env.yaml: ['bad\\nkey']: unknown key"),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
