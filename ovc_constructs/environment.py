@@ -363,6 +363,13 @@ class VersionsSettings(StrictModel):
     resources: Resources = resources("10m", "16Mi", "200m", "64Mi")
 
 
+class NodeCapacity(StrictModel):
+    """What one controller node can give the G8's pods; the tests check the worst case fits."""
+
+    cpu: Quantity = "8"
+    memory: Quantity = "32Gi"
+
+
 class Environment(StrictModel):
     """One G8: its controller nodes, networks and every component's settings."""
 
@@ -378,6 +385,7 @@ class Environment(StrictModel):
         "busybox:1.36", description="Small image for dependency-wait init containers"
     )
     paths: Paths = Paths()
+    node_capacity: NodeCapacity = NodeCapacity()
     mongo: MongoSettings = MongoSettings()
     osis: OsisSettings = OsisSettings()
     portal: PortalSettings = PortalSettings()

@@ -1,0 +1,170 @@
+"""Reliability over the synthesized output: node loss, nothing lost, safe upgrades, capacity."""
+import re
+from fractions import Fraction
+
+import pytest
+
+from .conftest import POD_OWNERS, environment, find, find_all, pod_spec, synth
+
+NODE_LOSS_CASES: list[tuple[str, str, str]] = []
+SUFFIX = {"m": Fraction(1, 1000), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+
+
+def quantity(value: str) -> Fraction:
+    number, unit = re.fullmatch(r"([0-9.]+)([a-zA-Z]*)", str(value)).groups()
+    return Fraction(number) * SUFFIX.get(unit, 1)
+
+
+def allowed_nodes(doc: dict, controllers: list[str]) -> set[str]:
+    """Nodes the required node affinity admits (every controller carries the PXE label in this analysis)."""
+    terms = pod_spec(doc)["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    admitted = set()
+    for term in terms:
+        names = set(controllers)
+        for expression in term["matchExpressions"]:
+            if expression["key"] == "kubernetes.io/hostname":
+                names &= set(expression["values"])
+        admitted |= names
+    return admitted
+
+
+def synced_paths(docs) -> set[str]:
+    sync = [d for d in docs if d["kind"] == "DaemonSet" and d["metadata"]["name"] == "billing-sync"]
+    return {v["hostPath"]["path"] for v in pod_spec(sync[0])["volumes"] if "hostPath" in v} if sync else set()
+
+
+def replicated(path: str, synced: set[str]) -> bool:
+    return any(path == s or path.startswith(s + "/") for s in synced)
+
+
+@pytest.mark.parametrize("variant", ["be-g8-3", "five-nodes", "privileged-pxe-all-pods"])
+def test_losing_any_one_controller_node(all_outputs, variant):
+    docs = all_outputs[variant]
+    controllers = find(docs, "ConfigMap", "g8-environment")["data"]["G8_CONTROLLER_NODES"].split()
+    synced = synced_paths(docs)
+    mongo = find(docs, "StatefulSet", "mongo")
+    members = mongo["spec"]["replicas"]
+    majority = members // 2 + 1
+    anti = pod_spec(mongo)["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]
+    assert anti["topologyKey"] == "kubernetes.io/hostname"
+    budget = find(docs, "PodDisruptionBudget", "mongo")["spec"]["maxUnavailable"]
+    for lost in controllers:
+        remaining = set(controllers) - {lost}
+        # At most one member per node, so one member is lost and the majority survives.
+        assert members - 1 >= majority, (variant, lost)
+        NODE_LOSS_CASES.append((variant, lost, "mongo majority"))
+        # Draining the node is allowed (one member) and the budget never lets the majority go.
+        assert budget >= 1 and members - budget >= majority
+        NODE_LOSS_CASES.append((variant, lost, "disruption budget"))
+        for doc in docs:
+            if doc["kind"] not in ("Deployment", "DaemonSet"):
+                continue
+            where = f"{variant}: {doc['kind']}/{doc['metadata']['name']} without {lost}"
+            spec = pod_spec(doc)
+            assert "nodeName" not in spec and "nodeSelector" not in spec, where
+            admitted = allowed_nodes(doc, controllers)
+            if doc["kind"] == "DaemonSet":
+                assert remaining <= admitted, f"{where}: per-node service does not run on every other node"
+            else:
+                assert admitted & remaining, f"{where}: cannot be scheduled elsewhere"
+                for volume in spec.get("volumes", []):
+                    if "hostPath" in volume:
+                        assert replicated(volume["hostPath"]["path"], synced), f"{where}: {volume['hostPath']['path']} is not replicated"
+            NODE_LOSS_CASES.append((variant, lost, doc["metadata"]["name"]))
+
+
+RETENTION = "find \"$dir\" -maxdepth 1 -type f -name 'mongo-*.archive.gz' -mtime +\"$RETENTION_DAYS\" -print -exec rm -f {} \\;"
+OPERATOR_DROP = '[ "${DROP:-no}" = "yes" ] && drop="--drop"'
+
+
+def job_script_lines(doc, docs) -> list[str]:
+    """Every line a Job or CronJob runs: its commands and the scripts mounted from ConfigMaps."""
+    spec = pod_spec(doc)
+    texts = [" ".join(c.get("command", []) + c.get("args", [])) for c in spec["containers"] + spec.get("initContainers", [])]
+    for volume in spec.get("volumes", []):
+        if "configMap" in volume:
+            texts += find(docs, "ConfigMap", volume["configMap"]["name"])["data"].values()
+    return [line.strip() for text in texts for line in text.splitlines()]
+
+
+def test_nothing_is_lost(all_outputs):
+    for name, docs in all_outputs.items():
+        for storage_class in find_all(docs, "StorageClass"):
+            assert storage_class["reclaimPolicy"] == "Retain", name
+        for volume in find_all(docs, "PersistentVolume"):
+            assert volume["spec"]["persistentVolumeReclaimPolicy"] == "Retain", name
+        for doc in docs:
+            if doc["kind"] not in ("Job", "CronJob"):
+                continue
+            for line in job_script_lines(doc, docs):
+                if line.startswith("#"):
+                    continue
+                destructive = re.search(r"\brm\b|-delete\b|--drop\b|dropDatabase|DROP DATABASE|\bdrop\(|replSetReconfig.*force", line)
+                # The only deletions: backup retention (old archives, after a new one was written) and the
+                # restore's --drop, which the operator must ask for.
+                assert not destructive or line in (RETENTION, OPERATOR_DROP), f"{name}: {doc['metadata']['name']}: {line}"
+
+
+IMAGE_BUMPS = {"mongo": {"image": "mongo:3.4.24"}, "osis": {"image": "jumpscale/osis:7.2.1"},
+               "portal": {"portal_image": "openvcloud/portal:2.3.1", "nginx_image": "nginx:1.12.2"},
+               "agents": {"jsagent_image": "jumpscale/core:7.2.1"}, "billing_sync": {"image": "syncthing/syncthing:0.14.52"},
+               "influxdb": {"image": "influxdb:1.4.3"}, "grafana": {"image": "grafana/grafana:3.1.1"}}
+
+
+def test_image_upgrades_roll_safely_and_change_nothing_immutable():
+    before = {(d["kind"], d["metadata"]["name"]): d for d in synth(environment())}
+    after = {(d["kind"], d["metadata"]["name"]): d for d in synth(environment(**IMAGE_BUMPS))}
+    assert before.keys() == after.keys()
+    changed = {key for key in before if before[key] != after[key]}
+    assert ("StatefulSet", "mongo") in changed and ("DaemonSet", "osis") in changed and ("ConfigMap", "ovc-versions") in changed
+    for key in changed:
+        old, new = before[key], after[key]
+        if key[0] in ("StatefulSet", "Deployment", "DaemonSet"):
+            assert old["spec"]["selector"] == new["spec"]["selector"], f"{key}: selectors are immutable"
+        if key[0] == "StatefulSet":
+            assert new["spec"]["updateStrategy"] == {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}
+            assert new["spec"]["podManagementPolicy"] == "OrderedReady"
+            assert old["spec"]["volumeClaimTemplates"] == new["spec"]["volumeClaimTemplates"], "claim templates are immutable"
+        elif key[0] == "DaemonSet":
+            assert new["spec"]["updateStrategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}
+        elif key[0] == "Deployment":
+            assert new["spec"]["strategy"] == {"type": "Recreate"}, f"{key}: single writers are replaced, never doubled"
+    mongo = find(list(after.values()), "StatefulSet", "mongo")
+    assert pod_spec(mongo)["containers"][0]["image"] == "mongo:3.4.24"
+    assert mongo["metadata"]["labels"]["app.kubernetes.io/version"] == "3.4.24"
+
+
+def pod_requests(doc) -> tuple[Fraction, Fraction]:
+    """A pod's effective request: the larger of its containers' sum and its largest init container."""
+    spec = pod_spec(doc)
+
+    def total(containers, resource):
+        return [quantity(c["resources"]["requests"][resource]) for c in containers]
+
+    cpu = max(sum(total(spec["containers"], "cpu")), max(total(spec.get("initContainers", []), "cpu"), default=0))
+    memory = max(sum(total(spec["containers"], "memory")), max(total(spec.get("initContainers", []), "memory"), default=0))
+    return cpu, memory
+
+
+def worst_case_requests(docs) -> tuple[Fraction, Fraction]:
+    """One node's worst case: every per-node pod, one mongo member, and every single instance (the others failed)."""
+    resident = [d for d in docs if d["kind"] in ("DaemonSet", "Deployment")] + [find(docs, "StatefulSet", "mongo")]
+    return sum(pod_requests(d)[0] for d in resident), sum(pod_requests(d)[1] for d in resident)
+
+
+@pytest.mark.parametrize("variant", ["be-g8-3", "privileged-pxe-all-pods"])
+def test_worst_case_requests_fit_one_controller_node(all_outputs, variant):
+    docs = all_outputs[variant]
+    capacity = environment().node_capacity
+    every_container_has_limits = all(
+        "limits" in c["resources"] and "requests" in c["resources"]
+        for d in docs if d["kind"] in POD_OWNERS for c in pod_spec(d)["containers"] + pod_spec(d).get("initContainers", []))
+    assert every_container_has_limits
+    cpu, memory = worst_case_requests(docs)
+    assert cpu <= quantity(capacity.cpu), f"{float(cpu)} CPU requested on one node, capacity {capacity.cpu}"
+    assert memory <= quantity(capacity.memory), f"{float(memory) / 2**30:.1f} GiB requested on one node, capacity {capacity.memory}"
+
+
+def test_capacity_check_can_fail(all_outputs):
+    cpu, memory = worst_case_requests(all_outputs["be-g8-3"])
+    assert cpu > quantity("500m") and memory > quantity("512Mi"), "a small node would be reported as too small"
