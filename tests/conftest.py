@@ -104,6 +104,16 @@ def container_named(workload: dict, name: str) -> dict:
     return matches[0]
 
 
+def assert_single_instance_not_pinned(deployment: dict) -> None:
+    """One replica, replaced (never doubled), admitted on every controller node of the example."""
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    spec = pod_spec(deployment)
+    assert "nodeName" not in spec and "nodeSelector" not in spec
+    terms = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    assert terms[0]["matchExpressions"][0]["values"] == ["ctrl-01", "ctrl-02", "ctrl-03"]
+
+
 def policies_selecting(manifests: list[dict], labels: dict) -> list[dict]:
     """NetworkPolicies whose podSelector matches pods carrying `labels`."""
     found = []

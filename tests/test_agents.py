@@ -1,5 +1,5 @@
 """The agent stack: agent controller + jsagent + redis in one pod, and the general jsagent."""
-from .conftest import container_named, environment, find, find_all, pod_spec, synth
+from .conftest import assert_single_instance_not_pinned, container_named, environment, find, find_all, pod_spec, synth
 
 
 def test_snapshot(example_manifests, yaml_snapshot):
@@ -28,13 +28,7 @@ def test_probes(example_manifests):
 
 def test_single_instances_are_not_pinned_to_one_node(example_manifests):
     for name in ("agentcontroller", "jsagent"):
-        deployment = find(example_manifests, "Deployment", name)
-        assert deployment["spec"]["replicas"] == 1
-        assert deployment["spec"]["strategy"] == {"type": "Recreate"}
-        spec = pod_spec(deployment)
-        assert "nodeName" not in spec and "nodeSelector" not in spec
-        values = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"][0]["matchExpressions"][0]["values"]
-        assert values == ["ctrl-01", "ctrl-02", "ctrl-03"]
+        assert_single_instance_not_pinned(find(example_manifests, "Deployment", name))
 
 
 def test_exposure_internal_and_kubernetes(example_manifests):

@@ -135,7 +135,7 @@ def test_real_nginx_accepts_the_generated_config(tmp_path, overrides):
     # Two substitutions only: throwaway certificates instead of the Secret mount, and a resolver that exists here.
     config = render_nginx_config(env.domain, env.namespace, env.portal, resolver="127.0.0.1")
     config = config.replace(TLS_DIR, str(tmp_path / "tls"))
-    write_self_signed(tmp_path / "tls", server_names(env.domain, env.portal))
+    write_self_signed(tmp_path / "tls")
     (tmp_path / "nginx.conf").write_text(config)
     result = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-e", "stderr", "-c", str(tmp_path / "nginx.conf")],
                             capture_output=True, text=True)

@@ -8,7 +8,7 @@ import pytest
 
 from ovc_constructs.mongo import SCRIPTS
 
-from .conftest import container_named, find, find_all, pod_spec
+from .conftest import assert_single_instance_not_pinned, container_named, find, find_all, pod_spec
 from .fake_http import FakeGrafana, FakeInflux, serve
 
 BUSYBOX = shutil.which("busybox")
@@ -22,13 +22,7 @@ def test_snapshot(example_manifests, yaml_snapshot):
 
 @pytest.mark.parametrize("name", ["influxdb", "grafana", "stats-collector"])
 def test_single_instances_recreate_and_are_not_pinned(example_manifests, name):
-    deployment = find(example_manifests, "Deployment", name)
-    assert deployment["spec"]["replicas"] == 1
-    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
-    spec = pod_spec(deployment)
-    assert "nodeName" not in spec and "nodeSelector" not in spec
-    values = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"][0]["matchExpressions"][0]["values"]
-    assert values == ["ctrl-01", "ctrl-02", "ctrl-03"]
+    assert_single_instance_not_pinned(find(example_manifests, "Deployment", name))
 
 
 def test_influxdb_data_on_the_synced_host_path(example_manifests):
