@@ -9,7 +9,6 @@ import hashlib
 import ipaddress
 from importlib import resources as package_files
 from string import Template
-from typing import Optional
 
 from cdk8s_plus_27 import k8s
 from constructs import Construct

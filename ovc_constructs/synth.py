@@ -15,20 +15,21 @@ from .environment import Environment, InvalidEnvironment, load_environment
 
 def load_all(files: Iterable[Path]) -> list[Environment]:
     """Load every file; raise one InvalidEnvironment carrying the problems of all of them."""
-    environments, problems = [], []
+    loaded: list[tuple[Path, Environment]] = []
+    problems: list[tuple[str, str]] = []
     for path in files:
         try:
-            environments.append(load_environment(path))
+            loaded.append((path, load_environment(path)))
         except InvalidEnvironment as error:
             problems.extend((f"{error.source}: {p}" if p else error.source, m) for p, m in error.problems)
-    names = {}
-    for environment, path in zip(environments, files):
+    names: dict[str, Path] = {}
+    for path, environment in loaded:
         if environment.name in names:
             problems.append((f"{path}: name", f"{environment.name!r} is also the name in {names[environment.name]}"))
-        names[environment.name] = path
+        names.setdefault(environment.name, path)
     if problems:
         raise InvalidEnvironment("", problems)
-    return environments
+    return [environment for _, environment in loaded]
 
 
 def synthesize(environments: list[Environment], outdir: Path) -> list[Path]:

@@ -199,7 +199,7 @@ def test_identities_command_writes_keys_outside_dist_and_prints_ids(tmp_path):
     result = run(tmp_path / "keys")
     assert result.returncode == 0, result.stderr
     ids = write_identities(["ctrl-01", "ctrl-02", "ctrl-03"], tmp_path / "keys")  # reuses the pairs just written
-    for name, device_id in ids.items():
+    for device_id in ids.values():
         assert f"syncthing_device_id: {device_id}" in result.stdout
     secret = (tmp_path / "keys" / "billing-sync-secret.yaml").read_text()
     assert "ctrl-01-key.pem" in secret and oct((tmp_path / "keys" / "ctrl-01-key.pem").stat().st_mode)[-3:] == "600"

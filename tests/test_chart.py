@@ -3,7 +3,7 @@ import pytest
 
 from ovc_constructs import InvalidEnvironment, G8Chart
 
-from .conftest import find, find_all
+from .conftest import find
 
 CLUSTER_SCOPED = {"Namespace", "StorageClass", "PersistentVolume"}
 RECOMMENDED = ["name", "instance", "component", "part-of", "version", "managed-by"]

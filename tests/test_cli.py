@@ -56,7 +56,7 @@ def test_validate_reports_each_problem_on_its_own_line(tmp_path, case):
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == len(expected), lines
-    for line, fragment in zip(lines, expected):
+    for line, fragment in zip(lines, expected, strict=True):
         assert line.startswith(f"{path}: ") and fragment in line, line
 
 

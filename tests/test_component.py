@@ -1,5 +1,4 @@
 """The shared machinery: exposures and one-declaration dependencies, on a small test component."""
-import cdk8s
 import pytest
 
 from ovc_constructs import Component, ControllerNode, Exposure, ServicePort, Site

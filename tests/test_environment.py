@@ -1,6 +1,5 @@
 """The environment file contract: defaults, validation, and one message per problem with its field path."""
 import json
-from pathlib import Path
 
 import pytest
 

@@ -4,7 +4,6 @@ import contextlib
 import copy
 import io
 import os
-from pathlib import Path
 
 import pytest
 import yaml

@@ -25,6 +25,12 @@ def test_schema_check_catches_a_wrong_field():
     assert schema_errors([bad]) != []
 
 
+def test_crd_schema_check_catches_a_wrong_field():
+    bad = {"apiVersion": "cert-manager.io/v1", "kind": "Certificate", "metadata": {"name": "x"},
+           "spec": {"secretName": "x", "dnsNames": "not-a-list", "issuerRef": {"name": "le"}}}
+    assert [e for e in schema_errors([bad]) if "dnsNames" in e]
+
+
 def test_checkov_reports_no_failed_check(outputs):
     directory, _ = outputs
     report = checkov(directory)

@@ -7,7 +7,7 @@ import pytest
 from ovc_constructs import InvalidEnvironment
 from ovc_constructs.pxeboot import render_dnsmasq_config
 
-from .conftest import container_named, environment, example_data, find, find_all, pod_spec, synth
+from .conftest import container_named, environment, example_data, find, pod_spec, synth
 
 DNSMASQ = shutil.which("dnsmasq") or shutil.which("dnsmasq", path="/usr/sbin")
 PXE = example_data()["pxe"]

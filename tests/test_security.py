@@ -1,7 +1,6 @@
 """What a security reviewer expects of every pod, and that every checkov skip is justified and documented."""
 import re
 
-import pytest
 
 from .conftest import POD_OWNERS, ROOT, find, pod_spec
 

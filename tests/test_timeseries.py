@@ -1,6 +1,5 @@
 """InfluxDB, Grafana and StatsCollector: single instances, idempotent init Jobs, and who may reach InfluxDB."""
 import configparser
-import os
 import shutil
 import subprocess
 
