@@ -159,12 +159,16 @@ class Component(Construct):
         labels: Optional[dict] = None,
         restart_policy: Optional[str] = None,
         annotations: Optional[dict] = None,
+        low_ports: bool = False,
     ) -> k8s.PodTemplateSpec:
         """A pod with its own token-less ServiceAccount, RuntimeDefault seccomp and no service links.
 
         Service links are off because Kubernetes would inject variables such as `INFLUXDB_PORT`, which
-        images like influxdb read as their own configuration.
+        images like influxdb read as their own configuration. `low_ports` lets the pod's processes bind
+        ports below 1024 without any capability, through the namespaced (safe) sysctl
+        `net.ipv4.ip_unprivileged_port_start`.
         """
+        sysctls = [k8s.Sysctl(name="net.ipv4.ip_unprivileged_port_start", value="0")] if low_ports else None
         return k8s.PodTemplateSpec(
             metadata=k8s.ObjectMeta(labels=labels or self.labels, annotations=annotations),
             spec=k8s.PodSpec(
@@ -172,7 +176,7 @@ class Component(Construct):
                 automount_service_account_token=False,
                 enable_service_links=False,
                 security_context=k8s.PodSecurityContext(
-                    seccomp_profile=k8s.SeccompProfile(type="RuntimeDefault"), fs_group=fs_group
+                    seccomp_profile=k8s.SeccompProfile(type="RuntimeDefault"), fs_group=fs_group, sysctls=sysctls
                 ),
                 image_pull_secrets=[k8s.LocalObjectReference(name=s) for s in self.site.image_pull_secrets] or None,
                 affinity=affinity or self.controller_affinity(),
@@ -303,7 +307,8 @@ class Component(Construct):
             self,
             id,
             metadata=self.metadata(name),
-            spec=k8s.JobSpec(backoff_limit=20, ttl_seconds_after_finished=600, template=template),
+            # A dependency that never answers fails the Job after 30 minutes instead of hanging it forever.
+            spec=k8s.JobSpec(backoff_limit=20, active_deadline_seconds=1800, ttl_seconds_after_finished=600, template=template),
         )
         assert self.workload is not None, "build the workload before its Jobs"
         job.node.add_dependency(self.workload)

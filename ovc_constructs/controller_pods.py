@@ -53,8 +53,13 @@ class ControllerService(Component):
             liveness=probe,
             readiness=probe,
         )
-        self.deployment(self.pod_template(containers=[main], init_containers=[jumpscale.config_seed(settings.image)],
-                                          volumes=[jumpscale.config_volume(), *volumes]))
+        self.deployment(self.pod_template(
+            containers=[main],
+            init_containers=[jumpscale.config_seed(settings.image)],
+            volumes=[jumpscale.config_volume(), *volumes],
+            # Root without capabilities cannot bind a port below 1024 (zero-access's SSH on 22).
+            low_ports=any(p.container_port < 1024 for p in ports),
+        ))
         jumpscale.skip_root_checks(self)
         exposure = Exposure.from_names(settings.exposure)
         if ports and Exposure.KUBERNETES in exposure:

@@ -146,6 +146,7 @@ class PortalStack(Component):
                 jumpscale.redis_volume(),
             ],
             fs_group=NGINX_UID,
+            low_ports=True,  # the portal binds 82 as a capability-less root
             annotations={"checksum/nginx-config": hashlib.sha256(self.nginx_config.encode()).hexdigest()},
         )
         self.daemon_set(template)

@@ -98,3 +98,16 @@ def test_every_secret_the_chart_references_is_documented(all_outputs):
         referenced |= {s["name"] for s in spec.get("imagePullSecrets", [])}
     for secret in referenced:
         assert f"`{secret}`" in text, f"docs/secrets.md does not list Secret {secret}"
+
+
+def test_ports_below_1024_are_bindable_without_capabilities(all_outputs):
+    """Capability-less containers may only listen below 1024 when the pod lowers the unprivileged port start."""
+    for env, doc, _ in pods(all_outputs):
+        spec = pod_spec(doc)
+        if spec.get("hostNetwork"):
+            continue
+        sysctls = {s["name"]: s["value"] for s in spec["securityContext"].get("sysctls", [])}
+        for container in spec["containers"]:
+            low = [p["containerPort"] for p in container.get("ports", []) if p["containerPort"] < 1024]
+            if low and "NET_BIND_SERVICE" not in container["securityContext"]["capabilities"].get("add", []):
+                assert sysctls.get("net.ipv4.ip_unprivileged_port_start") == "0", f"{env}: {doc['metadata']['name']} binds {low}"
