@@ -10,7 +10,7 @@ from .chart import G8Chart
 from .controller_pods import ControllerService, Management, OvcVersions, Qa, UptimeMonitor, ZeroAccess
 from .component import Component, Exposure, ServicePort
 from .environment import Environment, InvalidEnvironment, load_environment, parse_environment
-from .mongo import ReplicatedMongo
+from .mongo import MongoAuth, ReplicatedMongo
 from .osis import OsisDaemon
 from .portal import PortalStack
 from .pxeboot import PxeBoot
@@ -39,6 +39,7 @@ __all__ = [
     "G8Chart",
     "InvalidEnvironment",
     "OsisDaemon",
+    "MongoAuth",
     "ReplicatedMongo",
     "ServicePort",
     "Site",

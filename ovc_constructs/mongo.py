@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import shlex
+from dataclasses import dataclass
+from typing import Optional
 from importlib import resources as package_files
 
 from cdk8s_plus_27 import k8s
@@ -10,7 +12,7 @@ from constructs import Construct
 
 from .component import JOB_RESOURCES, Component, ServicePort, cluster_scoped
 from .environment import MongoSettings
-from .pods import UNPRIVILEGED_UID, config_map_volume, container, empty_dir, exec_probe, host_path, mount, security_context
+from .pods import UNPRIVILEGED_UID, config_map_volume, container, empty_dir, exec_probe, host_path, mount, secret_volume, security_context
 from .site import Site
 
 MONGO_PORT = 27017
@@ -18,6 +20,7 @@ REPLICA_SET = "rs0"
 MONGODB_UID = 999
 """The `mongodb` user of the official image; existing G8 data directories are owned by it."""
 CLUSTER_DOMAIN = "cluster.local"
+KEYFILE_DIR = "/keyfile"
 SCRIPTS = package_files.files("ovc_constructs") / "scripts"
 UID_999_REASON = "the official mongo image's mongodb user is uid 999 and owns the data on the node"
 
@@ -25,6 +28,15 @@ UID_999_REASON = "the official mongo image's mongodb user is uid 999 and owns th
 def script(name: str) -> str:
     """A script shipped in ovc_constructs/scripts/ (mounted from a ConfigMap)."""
     return (SCRIPTS / name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class MongoAuth:
+    """Access control for users of the construct outside the G8: an existing Secret with `keyfile`
+    (members authenticate each other with it) and `username`/`password` of the root user, which mongo-0
+    creates through the localhost exception. See docs/mongo.md for the commands that make it."""
+
+    secret_name: str
 
 
 class ReplicatedMongo(Component):
@@ -37,18 +49,22 @@ class ReplicatedMongo(Component):
 
     health_path = None
 
-    def __init__(self, scope: Construct, id: str, *, site: Site, settings: MongoSettings = MongoSettings()) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, site: Site, settings: MongoSettings = MongoSettings(), auth: Optional[MongoAuth] = None
+    ) -> None:
         if len(site.nodes) < 3:
             raise ValueError(
                 f"ReplicatedMongo needs at least 3 controller nodes for a majority that survives one loss, got {len(site.nodes)}: {site.node_names}"
             )
         super().__init__(scope, id, site=site, name="mongo", role="database", image=settings.image)
         self.settings = settings
+        self.auth = auth
         self.port = ServicePort("mongodb", MONGO_PORT)
         self.members = [
             f"mongo-{i}.mongo.{self.namespace}.svc.{CLUSTER_DOMAIN}:{MONGO_PORT}" for i in range(len(site.nodes))
         ]
         self.connection_uri = f"mongodb://{','.join(self.members)}/?replicaSet={REPLICA_SET}"
+        self.members_json = json.dumps({"setName": REPLICA_SET, "members": self.members})
         self.storage_class_name = f"{self.namespace}-mongo-local"
 
         self._local_volumes()
@@ -137,21 +153,26 @@ class ReplicatedMongo(Component):
         # member before the init Job initiates the set). A member still recovering is not ready, which
         # holds a rolling update until it has caught up.
         ready = "(function(m){return m.ismaster || m.secondary || (m.isreplicaset && !m.setName);})(db.isMaster())"
+        keyfile_args = ["--keyFile", f"{KEYFILE_DIR}/keyfile"] if self.auth else []
         mongod = container(
             "mongod",
             self.settings.image,
-            args=["mongod", "--replSet", REPLICA_SET, "--port", str(MONGO_PORT), "--dbpath", "/data/db"],
+            args=["mongod", "--replSet", REPLICA_SET, "--port", str(MONGO_PORT), "--dbpath", "/data/db", *keyfile_args],
             ports={"mongodb": MONGO_PORT},
-            mounts=[mount("data", "/data/db"), mount("tmp", "/tmp")],
+            mounts=[mount("data", "/data/db"), mount("tmp", "/tmp")] + ([mount("keyfile", KEYFILE_DIR, read_only=True)] if self.auth else []),
             resources=self.settings.resources,
             security=self._mongo_security(),
             startup=exec_probe(self.shell_check("db.adminCommand({ping: 1}).ok"), initial_delay=5, failures=60),
             liveness=exec_probe(self.shell_check("db.adminCommand({ping: 1}).ok"), period=20, failures=3),
             readiness=exec_probe(self.shell_check(ready), initial_delay=5),
         )
+        containers, init_containers, volumes = [mongod], [], [empty_dir("tmp")]
+        if self.auth:
+            containers, init_containers, volumes = self._access_control(mongod)
         template = self.pod_template(
-            containers=[mongod],
-            volumes=[empty_dir("tmp")],
+            containers=containers,
+            init_containers=init_containers,
+            volumes=volumes,
             affinity=affinity,
             fs_group=MONGODB_UID,
             termination_grace_seconds=60,
@@ -188,20 +209,64 @@ class ReplicatedMongo(Component):
             template,
         )
 
+    def _access_control(self, mongod: k8s.Container) -> tuple[list, list, list]:
+        """keyFile for the members, and a bootstrap sidecar through which mongo-0 initiates the set and
+        creates the root user (only the localhost exception may do either)."""
+        install_keyfile = container(
+            "install-keyfile",
+            self.settings.image,
+            # mongod refuses a keyfile readable by group or others, which a Secret volume cannot guarantee.
+            command=["sh", "-c", f"cp /auth/keyfile {KEYFILE_DIR}/keyfile && chmod 0400 {KEYFILE_DIR}/keyfile"],
+            mounts=[mount("auth", "/auth", read_only=True), mount("keyfile", KEYFILE_DIR)],
+            resources=JOB_RESOURCES,
+            security=self._mongo_security(),
+        )
+        scripts = k8s.KubeConfigMap(self, "bootstrap-scripts", metadata=self.metadata("mongo-bootstrap"), data={
+            "members.json": self.members_json,
+            "mongo-rs-plan.js": script("mongo-rs-plan.js"),
+            "mongo-bootstrap.js": script("mongo-bootstrap.js"),
+            "mongo-bootstrap.sh": script("mongo-bootstrap.sh"),
+        })
+        alive = exec_probe(["sh", "-c", "kill -0 1"], initial_delay=10, period=30)
+        bootstrap = container(
+            "bootstrap",
+            self.settings.image,
+            command=["sh", "/scripts/mongo-bootstrap.sh"],
+            mounts=[mount("bootstrap-scripts", "/scripts", read_only=True), mount("auth", "/auth", read_only=True),
+                    mount("bootstrap-tmp", "/tmp")],
+            resources=JOB_RESOURCES,
+            security=self._mongo_security(),
+            liveness=alive,
+            readiness=alive,  # never gate the member's readiness: mongo-1.. must start before mongo-0 can initiate
+        )
+        volumes = [empty_dir("tmp"), secret_volume("auth", self.auth.secret_name), empty_dir("keyfile", "1Mi"),
+                   config_map_volume("bootstrap-scripts", scripts.name), empty_dir("bootstrap-tmp", "1Mi")]
+        return [mongod, bootstrap], [install_keyfile], volumes
+
+    def _auth_volumes(self) -> tuple[list, list]:
+        """The auth Secret for Jobs that must authenticate (none without access control)."""
+        if not self.auth:
+            return [], []
+        return [secret_volume("auth", self.auth.secret_name)], [mount("auth", "/auth", read_only=True)]
+
     def _helper_pod_labels(self, name: str) -> dict:
         return {**self.labels, "app.kubernetes.io/name": name}
 
     def _replica_set_job(self) -> k8s.KubeJob:
+        auth_volumes, auth_mounts = self._auth_volumes()
         return self.script_job(
             "rs-init",
             name="mongo-rs-init",
             image=self.settings.image,
             scripts={
-                "members.json": json.dumps({"setName": REPLICA_SET, "members": self.members}),
+                "members.json": self.members_json,
+                "mongo-rs-plan.js": script("mongo-rs-plan.js"),
                 "mongo-rs-init.js": script("mongo-rs-init.js"),
                 "mongo-rs-init.sh": script("mongo-rs-init.sh"),
             },
             command=["sh", "/scripts/mongo-rs-init.sh"],
+            volumes=auth_volumes,
+            mounts=auth_mounts,
         )
 
     def _backup_cron_jobs(self) -> tuple[k8s.KubeCronJob, k8s.KubeCronJob]:
@@ -216,19 +281,22 @@ class ReplicatedMongo(Component):
             "mongo-backup.sh": script("mongo-backup.sh"), "mongo-restore.sh": script("mongo-restore.sh")})
         env = {"MONGO_HOSTS": f"{REPLICA_SET}/{','.join(self.members)}", "RETENTION_DAYS": str(backup.retention_days)}
         self.allow_from_pods("from-backup", f"mongo-from-{name}", labels)
+        auth_volumes, auth_mounts = self._auth_volumes()
 
         def cron_job(id: str, job_name: str, command: str, schedule: str, suspend: bool) -> k8s.KubeCronJob:
             runner = container(
                 job_name, self.settings.image,
                 command=["sh", f"/scripts/{command}"],
                 env=env,
-                mounts=[mount("scripts", "/scripts", read_only=True), mount("backup", "/backup"), mount("tmp", "/tmp")],
+                mounts=[mount("scripts", "/scripts", read_only=True), mount("backup", "/backup"), mount("tmp", "/tmp"),
+                        *auth_mounts],
                 resources=JOB_RESOURCES,
                 security=self._mongo_security(),
             )
             template = self.pod_template(
                 containers=[runner],
-                volumes=[config_map_volume("scripts", scripts.name), host_path("backup", backup.host_path, "Directory"), empty_dir("tmp")],
+                volumes=[config_map_volume("scripts", scripts.name), host_path("backup", backup.host_path, "Directory"),
+                         empty_dir("tmp"), *auth_volumes],
                 labels=labels,
                 restart_policy="OnFailure" if not suspend else "Never",
             )

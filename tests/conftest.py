@@ -150,8 +150,13 @@ def all_outputs() -> dict[str, list[dict]]:
     """The synthesized output of every shipped environment file and of every variant."""
     from ovc_constructs import load_environment
 
+    from ovc_constructs import ControllerNode, MongoAuth, ReplicatedMongo, Site
+
     outputs = {path.stem: synth(load_environment(path)) for path in ENVIRONMENTS}
     outputs.update({name: synth(build()) for name, build in VARIANTS.items()})
+    site = Site(nodes=tuple(ControllerNode(n["name"], n["management_ip"], n["public_ip"]) for n in nodes(3)), management_cidr="10.199.0.0/22")
+    outputs["standalone-mongo-with-auth"] = synth_construct(
+        lambda chart: ReplicatedMongo(chart, "mongo", site=site, auth=MongoAuth(secret_name="mongo-auth")))
     return outputs
 
 

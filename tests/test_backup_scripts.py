@@ -31,7 +31,8 @@ def sandbox(tmp_path):
 
     def run(script, **env):
         result = subprocess.run([BUSYBOX, "sh", str(SCRIPTS / script)], capture_output=True, text=True, timeout=30,
-                                env={"PATH": str(bin_dir), "BACKUP_DIR": str(backup), "MONGO_HOSTS": "rs0/m0:27017,m1:27017", **env})
+                                env={"PATH": str(bin_dir), "BACKUP_DIR": str(backup), "MONGO_HOSTS": "rs0/m0:27017,m1:27017",
+                                     "AUTH_DIR": str(tmp_path / "auth"), **env})
         calls = record.read_text().splitlines() if record.exists() else []
         record.unlink(missing_ok=True)
         return result, calls
@@ -99,3 +100,17 @@ def test_restore_refuses_what_it_cannot_restore(sandbox, archive, message):
     result, calls = run("mongo-restore.sh", **({"ARCHIVE": archive} if archive else {}))
     assert result.returncode == 2 and message in result.stderr
     assert calls == []
+
+
+def test_with_access_control_both_scripts_authenticate(sandbox, tmp_path):
+    backup, run = sandbox
+    auth = tmp_path / "auth"
+    auth.mkdir()
+    (auth / "username").write_text("root")
+    (auth / "password").write_text("p@ss word")
+    result, calls = run("mongo-backup.sh", RETENTION_DAYS="7")
+    assert result.returncode == 0, result.stderr
+    assert calls[0].endswith("--username root --password p@ss word --authenticationDatabase admin")
+    result, calls = run("mongo-restore.sh", DROP="yes")
+    assert result.returncode == 0, result.stderr
+    assert calls[0].endswith("--drop --username root --password p@ss word --authenticationDatabase admin")

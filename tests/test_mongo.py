@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from ovc_constructs import ControllerNode, ReplicatedMongo, Site
+from ovc_constructs import ControllerNode, MongoAuth, ReplicatedMongo, Site
 from ovc_constructs.mongo import SCRIPTS
 
 from .conftest import container_named, environment, find, find_all, nodes, pod_spec, synth, synth_construct
@@ -151,6 +151,28 @@ def test_connection_uri_and_service_for_dependents():
     assert mongo.service.name == "mongo"
 
 
+def test_access_control_adds_keyfile_bootstrap_sidecar_and_credentials():
+    out = synth_construct(lambda chart: ReplicatedMongo(chart, "mongo", site=site(3), auth=MongoAuth(secret_name="mongo-auth")))
+    stateful_set = find(out, "StatefulSet", "mongo")
+    mongod = container_named(stateful_set, "mongod")
+    assert mongod["args"][-2:] == ["--keyFile", "/keyfile/keyfile"]
+    assert "chmod 0400 /keyfile/keyfile" in container_named(stateful_set, "install-keyfile")["command"][-1]
+    bootstrap = container_named(stateful_set, "bootstrap")
+    assert bootstrap["command"] == ["sh", "/scripts/mongo-bootstrap.sh"]
+    assert "exec" in bootstrap["readinessProbe"], "the sidecar never holds back the member's readiness"
+    volumes = {v["name"]: v for v in pod_spec(stateful_set)["volumes"]}
+    assert volumes["auth"]["secret"]["secretName"] == "mongo-auth"
+    for kind, name in (("Job", "mongo-rs-init"), ("CronJob", "mongo-backup"), ("CronJob", "mongo-restore")):
+        assert {"name": "auth", "mountPath": "/auth", "readOnly": True} in pod_spec(find(out, kind, name))["containers"][0]["volumeMounts"]
+    assert find(out, "ConfigMap", "mongo-bootstrap")["data"]["mongo-rs-plan.js"] == (SCRIPTS / "mongo-rs-plan.js").read_text()
+
+
+def test_g8_chart_runs_without_access_control(example_manifests):
+    mongod = container_named(find(example_manifests, "StatefulSet", "mongo"), "mongod")
+    assert "--keyFile" not in mongod["args"]
+    assert [c["name"] for c in pod_spec(find(example_manifests, "StatefulSet", "mongo"))["containers"]] == ["mongod"]
+
+
 @pytest.mark.parametrize("count", [1, 2])
 def test_fewer_than_three_nodes_is_a_clear_error(count):
     with pytest.raises(ValueError, match=rf"ReplicatedMongo needs at least 3 controller nodes .* got {count}"):
@@ -162,10 +184,11 @@ NODE = shutil.which("node")
 HOSTS = [f"mongo-{i}.mongo.ns.svc.cluster.local:27017" for i in range(3)]
 
 
-def plan(desired, observed, primary_config):
+def plan(desired, observed, primary_config, access_control=False):
     harness = (
-        f"const {{planReplicaSet}} = require({json.dumps(str(SCRIPTS / 'mongo-rs-init.js'))});"
-        f"console.log(JSON.stringify(planReplicaSet('rs0', {json.dumps(desired)}, {json.dumps(observed)}, {json.dumps(primary_config)})));"
+        f"const {{planReplicaSet}} = require({json.dumps(str(SCRIPTS / 'mongo-rs-plan.js'))});"
+        f"console.log(JSON.stringify(planReplicaSet('rs0', {json.dumps(desired)}, {json.dumps(observed)}, "
+        f"{json.dumps(primary_config)}, {json.dumps(access_control)})));"
     )
     result = subprocess.run([NODE, "-e", harness], capture_output=True, text=True, check=True)
     return json.loads(result.stdout)
@@ -206,6 +229,12 @@ class TestReplicaSetPlan:
         observed = [fresh(HOSTS[0]), member(HOSTS[1], HOSTS[1]), member(HOSTS[2], HOSTS[1])]
         config = {"_id": "rs0", "version": 1, "members": [{"_id": i, "host": h} for i, h in enumerate(HOSTS)]}
         assert plan(HOSTS, observed, config)["action"] == "none"
+
+    def test_with_access_control_the_job_leaves_initiation_to_mongo_0(self):
+        assert plan(HOSTS, [fresh(h) for h in HOSTS], None, access_control=True)["action"] == "wait"
+        config = {"_id": "rs0", "version": 1, "members": [{"_id": i, "host": h} for i, h in enumerate(HOSTS[:2])]}
+        grown = plan(HOSTS, [member(h, HOSTS[0]) for h in HOSTS[:2]] + [fresh(HOSTS[2])], config, access_control=True)
+        assert grown["action"] == "add" and grown["add"] == [{"_id": 2, "host": HOSTS[2]}]
 
     def test_member_of_another_set_fails(self):
         observed = [{"host": HOSTS[0], "isMaster": {"setName": "other"}}, fresh(HOSTS[1]), fresh(HOSTS[2])]
