@@ -139,7 +139,7 @@ class OvcVersions(Component):
             settings.image,
             command=["nginx", "-c", "/etc/nginx/ovc/nginx.conf", "-g", "daemon off;"],
             ports={"http": VERSIONS_PORT},
-            mounts=[mount("content", "/etc/nginx/ovc", read_only=True), mount("content", "/srv/ovc-versions", read_only=True),
+            mounts=[mount("config", "/etc/nginx/ovc", read_only=True), mount("content", "/srv/ovc-versions", read_only=True),
                     mount("tmp", "/tmp"), mount("cache", "/var/cache/nginx")],
             resources=settings.resources,
             security=security_context(user=NGINX_UID),
@@ -148,7 +148,8 @@ class OvcVersions(Component):
         )
         self.deployment(self.pod_template(
             containers=[nginx],
-            volumes=[config_map_volume("content", config.name), empty_dir("tmp"), empty_dir("cache")],
+            volumes=[config_map_volume("config", config.name, keys=["nginx.conf"]),
+                     config_map_volume("content", config.name, keys=["manifest.json"]), empty_dir("tmp"), empty_dir("cache")],
             annotations={"checksum/content": hashlib.sha256(manifest_json.encode()).hexdigest()},
         ))
         exposure = Exposure.from_names(settings.exposure)

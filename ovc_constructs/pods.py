@@ -142,8 +142,10 @@ def host_path(name: str, path: str, kind: str = "DirectoryOrCreate") -> k8s.Volu
     return k8s.Volume(name=name, host_path=k8s.HostPathVolumeSource(path=path, type=kind))
 
 
-def config_map_volume(name: str, config_map: str, *, mode: int = 0o444) -> k8s.Volume:
-    return k8s.Volume(name=name, config_map=k8s.ConfigMapVolumeSource(name=config_map, default_mode=mode))
+def config_map_volume(name: str, config_map: str, *, mode: int = 0o444, keys: Sequence[str] = ()) -> k8s.Volume:
+    """A ConfigMap as files; with `keys`, only those keys appear."""
+    items = [k8s.KeyToPath(key=key, path=key) for key in keys] or None
+    return k8s.Volume(name=name, config_map=k8s.ConfigMapVolumeSource(name=config_map, default_mode=mode, items=items))
 
 
 def secret_volume(name: str, secret: str, *, mode: int = 0o400) -> k8s.Volume:

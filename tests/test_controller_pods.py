@@ -69,6 +69,12 @@ def test_version_manifest_matches_the_chart_images(example_manifests):
     assert manifest["environment"] == "be-g8-3"
 
 
+def test_ovc_versions_serves_only_the_manifest(example_manifests):
+    volumes = {v["name"]: v["configMap"] for v in pod_spec(find(example_manifests, "Deployment", "ovc-versions"))["volumes"] if "configMap" in v}
+    assert volumes["content"]["items"] == [{"key": "manifest.json", "path": "manifest.json"}]
+    assert volumes["config"]["items"] == [{"key": "nginx.conf", "path": "nginx.conf"}]
+
+
 def test_version_manifest_follows_an_image_change():
     out = synth(environment(mongo={"image": "mongo:3.4.24"}))
     manifest = json.loads(find(out, "ConfigMap", "ovc-versions")["data"]["manifest.json"])
