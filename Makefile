@@ -15,7 +15,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: synth test deps debian imports schema bench clean
 
+# Validate first: a bad file gets its one-line-per-problem report and exit status 2, not cdk8s-cli's stack.
 synth: $(STAMP_PY) $(STAMP_NPM)
+	@$(PY) apps/main.py --check
 	npx cdk8s synth --no-check-upgrade
 
 test: $(STAMP_PY) $(STAMP_NPM) debian

@@ -17,7 +17,8 @@ from ovc_constructs.environment import InvalidEnvironment  # noqa: E402
 from ovc_constructs.synth import load_all, publish, synthesize  # noqa: E402
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    """`--check` only validates every environment file (what `make synth` runs before cdk8s synth)."""
     environments_dir = Path(os.environ.get("OVC_ENVIRONMENTS", ROOT / "apps" / "environments"))
     dist = Path(os.environ.get("OVC_DIST", ROOT / "dist"))
     files = sorted(environments_dir.glob("*.yaml"))
@@ -30,6 +31,9 @@ def main() -> int:
         for line in error.lines:
             print(line.lstrip(": "), file=sys.stderr)
         return EXIT_BAD_INPUT
+    if "--check" in argv:
+        print(f"{len(environments)} environment file(s) ok: {', '.join(e.name for e in environments)}")
+        return 0
     scratch = Path(os.environ.get("CDK8S_OUTDIR", ROOT / ".cdk8s.out"))
     scratch.mkdir(parents=True, exist_ok=True)
     for path in publish(synthesize(environments, scratch), dist, replace_all=True):
@@ -38,4 +42,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

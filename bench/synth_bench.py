@@ -21,9 +21,11 @@ if kind == "bare":
     k8s.KubeConfigMap(chart, "cm", data={"a": "b"})
 else:
     from ovc_constructs import G8Chart, parse_environment
+    from ovc_constructs.syncthing import device_id_from_der
     data = {"name": "bench", "domain": "bench.example.com", "management": {"cidr": "10.199.0.0/22"},
             "nodes": [{"name": f"ctrl-{i:02d}", "management_ip": f"10.199.{i // 250}.{i % 250 + 2}",
-                       "public_ip": f"185.69.{i // 250}.{i % 250 + 2}"} for i in range(count)]}
+                       "public_ip": f"185.69.{i // 250}.{i % 250 + 2}",
+                       "syncthing_device_id": device_id_from_der(f"ctrl-{i:02d}".encode())} for i in range(count)]}
     G8Chart(app, "bench", environment=parse_environment(data))
 app.synth()
 done = time.perf_counter()
