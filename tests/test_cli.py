@@ -116,3 +116,14 @@ def test_cdk8s_app_rejects_two_files_with_the_same_name(tmp_path, dist):
     result = run("apps/main.py", env={"OVC_ENVIRONMENTS": str(environments), "OVC_DIST": str(dist), "CDK8S_OUTDIR": str(tmp_path / "s")})
     assert result.returncode == 2
     assert "'be-g8-3' is also the name in" in result.stderr
+
+
+def test_make_synth_check_step_reports_cleanly(tmp_path):
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    (environments / "bad.yaml").write_text(yaml.safe_dump(merge(example_data(), {"domain": "Not A Domain"})))
+    result = run("apps/main.py", "--check", env={"OVC_ENVIRONMENTS": str(environments)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"{environments / 'bad.yaml'}: domain: 'Not A Domain' is not a DNS-1123 subdomain")
+    (environments / "bad.yaml").write_text(EXAMPLE.read_text())
+    assert run("apps/main.py", "--check", env={"OVC_ENVIRONMENTS": str(environments)}).returncode == 0
