@@ -5,13 +5,13 @@ import json
 import shlex
 from dataclasses import dataclass
 from typing import Optional
-from importlib import resources as package_files
 
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from .component import JOB_RESOURCES, Component, ServicePort, cluster_scoped
 from .environment import MongoSettings
+from .files import script
 from .pods import UNPRIVILEGED_UID, config_map_volume, container, empty_dir, exec_probe, host_path, mount, secret_volume, security_context
 from .site import Site
 
@@ -21,13 +21,7 @@ MONGODB_UID = 999
 """The `mongodb` user of the official image; existing G8 data directories are owned by it."""
 CLUSTER_DOMAIN = "cluster.local"
 KEYFILE_DIR = "/keyfile"
-SCRIPTS = package_files.files("ovc_constructs") / "scripts"
 UID_999_REASON = "the official mongo image's mongodb user is uid 999 and owns the data on the node"
-
-
-def script(name: str) -> str:
-    """A script shipped in ovc_constructs/scripts/ (mounted from a ConfigMap)."""
-    return (SCRIPTS / name).read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)

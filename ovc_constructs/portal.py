@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-from importlib import resources as package_files
-from string import Template
 from typing import Optional
 
 from cdk8s import ApiObjectMetadata
@@ -24,6 +22,7 @@ from imports.traefik_ingressroutetcp.io.traefik import (
 from . import jumpscale
 from .component import Component, ServicePort
 from .environment import PortalSettings
+from .files import template
 from .osis import OsisDaemon
 from .pods import NGINX_UID, config_map_volume, container, empty_dir, host_path, http_probe, mount, secret_volume, security_context
 from .site import Site
@@ -34,10 +33,6 @@ NGINX_HTTPS_PORT = 8443
 NGINX_HEALTH_PORT = 8081
 TLS_DIR = "/etc/nginx/tls"
 PORTALS_DIR = "/opt/jumpscale7/apps/portals"
-
-
-def _template(name: str) -> Template:
-    return Template((package_files.files("ovc_constructs") / "templates" / name).read_text(encoding="utf-8"))
 
 
 def server_names(domain: str, settings: PortalSettings) -> list[str]:
@@ -52,11 +47,11 @@ def render_nginx_config(domain: str, namespace: str, settings: PortalSettings, *
     # Behind Traefik the client address arrives in the PROXY protocol header (only Traefik may connect).
     real_ip = "    set_real_ip_from 0.0.0.0/0;\n    real_ip_header proxy_protocol;\n" if behind_traefik else ""
     common = {"https_port": NGINX_HTTPS_PORT, "proxy_protocol": proxy_protocol}
-    vhost = _template("nginx-vhost.conf")
+    vhost = template("nginx-vhost.conf")
     virtual_hosts = "".join(
         vhost.substitute(common, server_name=f"{v.name}.{domain}", upstream=v.upstream) for v in settings.virtual_hosts
     )
-    return _template("nginx.conf").substitute(
+    return template("nginx.conf").substitute(
         common,
         resolver=resolver or settings.dns_resolver,
         real_ip=real_ip,

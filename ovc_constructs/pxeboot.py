@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from importlib import resources as package_files
-from string import Template
 
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from .component import Component
 from .environment import PxeSettings
+from .files import template
 from .pods import NGINX_UID, config_map_volume, container, empty_dir, exec_probe, host_path, http_probe, mount, security_context
 
 TFTP_ROOT = "/srv/tftp"
@@ -33,16 +32,12 @@ echo "serving on $address"
 """
 
 
-def _template(name: str) -> Template:
-    return Template((package_files.files("ovc_constructs") / "templates" / name).read_text(encoding="utf-8"))
-
-
 def render_dnsmasq_config(settings: PxeSettings, management_cidr: str) -> str:
     """dnsmasq.conf for the management network, from the environment."""
     netmask = ipaddress.IPv4Network(management_cidr).netmask
     next_server = f",,{settings.next_server}" if settings.next_server else ""
     reservations = "".join(f"dhcp-host={r.mac},{r.ip},{r.hostname},infinite\n" for r in settings.reservations)
-    return _template("dnsmasq.conf").substitute(
+    return template("dnsmasq.conf").substitute(
         interface=settings.interface,
         lease_file=f"{LEASES_DIR}/dnsmasq.leases",
         range_start=settings.dhcp_range_start,
@@ -60,7 +55,7 @@ def render_dnsmasq_config(settings: PxeSettings, management_cidr: str) -> str:
 
 def render_static_nginx_config(listen: str, root: str, health_listen: str, *, autoindex: bool) -> str:
     """A read-only static file server (apt repository, version manifest)."""
-    return _template("nginx-static.conf").substitute(
+    return template("nginx-static.conf").substitute(
         listen=listen, root=root, health_listen=health_listen, autoindex="on" if autoindex else "off"
     )
 

@@ -13,9 +13,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from string import Template
-from importlib import resources as package_files
-from xml.sax.saxutils import quoteattr, escape
+from xml.sax.saxutils import escape, quoteattr
+
+from .files import template
 
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 DEVICE_ID = re.compile(r"^[A-Z2-7]{7}(-[A-Z2-7]{7}){7}$")
@@ -103,7 +103,6 @@ class Folder:
 
 def render_config(local: Peer, peers: list[Peer], folders: list[Folder]) -> str:
     """config.xml for one node: every peer as a device, every folder shared with every peer, nothing global."""
-    template = Template((package_files.files("ovc_constructs") / "templates" / "syncthing-config.xml").read_text(encoding="utf-8"))
     device_refs = "".join(f"        <device id={quoteattr(p.device_id)}></device>\n" for p in peers)
     folder_xml = "".join(
         f"    <folder id={quoteattr(f.id)} label={quoteattr(f.id)} path={quoteattr(f.path)} type=\"readwrite\" "
@@ -116,7 +115,7 @@ def render_config(local: Peer, peers: list[Peer], folders: list[Folder]) -> str:
         f"        <address>{escape(f'tcp://{p.address}:{SYNC_PORT}')}</address>\n    </device>\n"
         for p in peers
     )
-    return template.substitute(
+    return template("syncthing-config.xml").substitute(
         folders=folder_xml,
         devices=device_xml,
         gui_address=GUI_ADDRESS,

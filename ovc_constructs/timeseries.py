@@ -1,8 +1,6 @@
 """The time-series stack: InfluxDB, Grafana and the stats collector, each a single instance on any controller."""
 from __future__ import annotations
 
-from importlib import resources as package_files
-from string import Template
 from typing import Optional
 
 from cdk8s_plus_27 import k8s
@@ -10,8 +8,8 @@ from constructs import Construct
 
 from . import jumpscale
 from .component import Component, Exposure, ServicePort
-from .mongo import script
 from .environment import GrafanaSettings, InfluxSettings, StatsCollectorSettings
+from .files import script, template
 from .pods import config_map_volume, container, empty_dir, exec_probe, host_path, http_probe, mount, secret_volume, security_context
 from .site import Site
 
@@ -74,9 +72,8 @@ class Grafana(Component):
         site = site or influxdb.site
         super().__init__(scope, id, site=site, name="grafana", role="dashboard", image=settings.image)
         self.settings = settings
-        ini = Template((package_files.files("ovc_constructs") / "templates" / "grafana.ini").read_text(encoding="utf-8"))
         config = k8s.KubeConfigMap(self, "config", metadata=self.metadata(),
-                                   data={"grafana.ini": ini.substitute(root_url=f"https://{domain}/grafana/")})
+                                   data={"grafana.ini": template("grafana.ini").substitute(root_url=f"https://{domain}/grafana/")})
         render = container(
             "render-config",
             site.helper_image,

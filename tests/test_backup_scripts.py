@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ovc_constructs.mongo import SCRIPTS
+from ovc_constructs.files import SCRIPTS
 
 BUSYBOX = shutil.which("busybox")
 pytestmark = pytest.mark.skipif(BUSYBOX is None, reason="busybox (Debian package) is installed by `make test`")

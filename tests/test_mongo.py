@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from ovc_constructs import ControllerNode, MongoAuth, ReplicatedMongo, Site
-from ovc_constructs.mongo import SCRIPTS
+from ovc_constructs.files import SCRIPTS
 
 from .conftest import container_named, environment, find, find_all, nodes, pod_spec, synth, synth_construct
 

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from ovc_constructs.mongo import SCRIPTS
+from ovc_constructs.files import SCRIPTS
 
 from .conftest import assert_single_instance_not_pinned, container_named, find, find_all, pod_spec
 from .fake_http import FakeGrafana, FakeInflux, serve
