@@ -81,6 +81,12 @@ def container_patch_value(spec: k8s.Container) -> dict:
     return value
 
 
+def node_selector(key: str, values: Sequence[str], *also: k8s.NodeSelectorRequirement) -> k8s.NodeSelector:
+    """Nodes whose label `key` is one of `values` and that meet every requirement in `also`."""
+    admitted = k8s.NodeSelectorRequirement(key=key, operator="In", values=list(values))
+    return k8s.NodeSelector(node_selector_terms=[k8s.NodeSelectorTerm(match_expressions=[admitted, *also])])
+
+
 def cluster_scoped(api_object: ApiObject) -> ApiObject:
     """Drop the namespace the chart stamps on every object from a cluster-scoped one."""
     api_object.add_json_patch(JsonPatch.remove("/metadata/namespace"))
@@ -128,20 +134,12 @@ class Component(Construct):
     def metadata(self, name: Optional[str] = None, *, annotations: Optional[dict] = None) -> k8s.ObjectMeta:
         return k8s.ObjectMeta(name=name or self.name, labels=self.labels, annotations=annotations)
 
-    def controller_affinity(self) -> k8s.Affinity:
-        """Run on any controller node of the site (never pinned to one)."""
+    def controller_affinity(self, *also: k8s.NodeSelectorRequirement) -> k8s.Affinity:
+        """Run on any controller node of the site that meets `also` (never pinned to one)."""
         return k8s.Affinity(
             node_affinity=k8s.NodeAffinity(
-                required_during_scheduling_ignored_during_execution=k8s.NodeSelector(
-                    node_selector_terms=[
-                        k8s.NodeSelectorTerm(
-                            match_expressions=[
-                                k8s.NodeSelectorRequirement(
-                                    key=self.site.node_selector_key, operator="In", values=self.site.node_names
-                                )
-                            ]
-                        )
-                    ]
+                required_during_scheduling_ignored_during_execution=node_selector(
+                    self.site.node_selector_key, self.site.node_names, *also
                 )
             )
         )

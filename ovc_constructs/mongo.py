@@ -9,7 +9,7 @@ from typing import Optional
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from .component import JOB_RESOURCES, Component, ServicePort, cluster_scoped
+from .component import JOB_RESOURCES, Component, ServicePort, cluster_scoped, node_selector
 from .environment import MongoSettings
 from .files import script
 from .pods import UNPRIVILEGED_UID, config_map_volume, container, empty_dir, exec_probe, host_path, mount, secret_volume, security_context
@@ -107,19 +107,7 @@ class ReplicatedMongo(Component):
                         persistent_volume_reclaim_policy="Retain",
                         storage_class_name=self.storage_class_name,
                         local=k8s.LocalVolumeSource(path=self.settings.host_path),
-                        node_affinity=k8s.VolumeNodeAffinity(
-                            required=k8s.NodeSelector(
-                                node_selector_terms=[
-                                    k8s.NodeSelectorTerm(
-                                        match_expressions=[
-                                            k8s.NodeSelectorRequirement(
-                                                key=self.site.node_selector_key, operator="In", values=[node.name]
-                                            )
-                                        ]
-                                    )
-                                ]
-                            )
-                        ),
+                        node_affinity=k8s.VolumeNodeAffinity(required=node_selector(self.site.node_selector_key, [node.name])),
                     ),
                 )
             )

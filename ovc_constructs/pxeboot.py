@@ -138,7 +138,10 @@ class PxeBoot(Component):
                 empty_dir("nginx-tmp"),
                 empty_dir("nginx-cache"),
             ],
-            affinity=self._labelled_controllers(),
+            # Any controller carrying `<node_label>=true`; never one fixed node.
+            affinity=self.controller_affinity(
+                k8s.NodeSelectorRequirement(key=settings.node_label, operator="In", values=["true"])
+            ),
             host_network=True,
             annotations={"checksum/config": hashlib.sha256((self.dnsmasq_config + apt_config).encode()).hexdigest()},
         )
@@ -149,13 +152,3 @@ class PxeBoot(Component):
         if settings.privileged:
             for check in ("CKV_K8S_16", "CKV_K8S_20"):
                 self.skip_check(check, "the environment asks for a privileged dnsmasq (pxe.privileged)")
-
-    def _labelled_controllers(self) -> k8s.Affinity:
-        """Any controller node that carries `<node_label>=true`; never one fixed node."""
-        term = self.controller_affinity().node_affinity.required_during_scheduling_ignored_during_execution.node_selector_terms[0]
-        labelled = k8s.NodeSelectorRequirement(key=self.settings.node_label, operator="In", values=["true"])
-        return k8s.Affinity(node_affinity=k8s.NodeAffinity(
-            required_during_scheduling_ignored_during_execution=k8s.NodeSelector(
-                node_selector_terms=[k8s.NodeSelectorTerm(match_expressions=[*term.match_expressions, labelled])]
-            )
-        ))
