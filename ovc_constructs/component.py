@@ -125,7 +125,7 @@ class Component(Construct):
         self._pod_spec_path = ""
         self._init_container_count = 0
         self._skip_counts: dict[str, int] = {}
-        self._tag_only_images: dict[str, set[str]] = {}
+        self._digest_skipped: set[str] = set()
         self.service_account = k8s.KubeServiceAccount(
             self, "service-account", metadata=self.metadata(), automount_service_account_token=False
         )
@@ -133,6 +133,10 @@ class Component(Construct):
     # ------------------------------------------------------------------ building blocks
     def metadata(self, name: Optional[str] = None, *, annotations: Optional[dict] = None) -> k8s.ObjectMeta:
         return k8s.ObjectMeta(name=name or self.name, labels=self.labels, annotations=annotations)
+
+    def helper_labels(self, name: str) -> dict:
+        """Labels for this component's helper pods (Jobs): its own, under another `name`."""
+        return {**self.labels, "app.kubernetes.io/name": name}
 
     def controller_affinity(self, *also: k8s.NodeSelectorRequirement) -> k8s.Affinity:
         """Run on any controller node of the site that meets `also` (never pinned to one)."""
@@ -206,15 +210,12 @@ class Component(Construct):
     def _note_images(self, owner: ApiObject, images: Sequence[str]) -> None:
         """Record the images this component runs; those pinned by tag only cannot pass the digest checks."""
         self.images.extend(i for i in images if i not in self.images)
-        by_tag = sorted({i for i in images if "@sha256:" not in i} - self._tag_only_images.get(owner.node.path, set()))
-        if not by_tag:
+        if owner.node.path in self._digest_skipped or all("@sha256:" in i for i in images):
             return
-        first = owner.node.path not in self._tag_only_images
-        self._tag_only_images.setdefault(owner.node.path, set()).update(by_tag)
-        if first:
-            reason = "images pinned by tag (seed defaults); pin them by digest in the environment file to enable this check"
-            self.skip_check("CKV_K8S_43", reason, on=owner)
-            self.skip_check("CKV_K8S_15", f"IfNotPresent on purpose (a G8 may be air-gapped); {reason}", on=owner)
+        self._digest_skipped.add(owner.node.path)
+        reason = "images pinned by tag (seed defaults); pin them by digest in the environment file to enable this check"
+        self.skip_check("CKV_K8S_43", reason, on=owner)
+        self.skip_check("CKV_K8S_15", f"IfNotPresent on purpose (a G8 may be air-gapped); {reason}", on=owner)
 
     def deployment(self, template: k8s.PodTemplateSpec) -> k8s.KubeDeployment:
         """A single instance that may run on any controller node; `Recreate` so there is one writer."""
@@ -283,7 +284,7 @@ class Component(Construct):
         disappears 10 minutes after it finished so that the next `kubectl apply` runs it again: the
         scripts must be idempotent.
         """
-        labels = {**self.labels, "app.kubernetes.io/name": name}
+        labels = self.helper_labels(name)
         config = k8s.KubeConfigMap(self, f"{id}-script", metadata=self.metadata(name), data=scripts)
         runner = container(
             id,

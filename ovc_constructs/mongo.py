@@ -58,6 +58,8 @@ class ReplicatedMongo(Component):
             f"mongo-{i}.mongo.{self.namespace}.svc.{CLUSTER_DOMAIN}:{MONGO_PORT}" for i in range(len(site.nodes))
         ]
         self.connection_uri = f"mongodb://{','.join(self.members)}/?replicaSet={REPLICA_SET}"
+        self.replica_set_hosts = f"{REPLICA_SET}/{','.join(self.members)}"
+        """The `mongo` shell and tools' `--host` form, which connects to the primary."""
         self.members_json = json.dumps({"setName": REPLICA_SET, "members": self.members})
         self.storage_class_name = f"{self.namespace}-mongo-local"
 
@@ -231,9 +233,6 @@ class ReplicatedMongo(Component):
             return [], []
         return [secret_volume("auth", self.auth.secret_name)], [mount("auth", "/auth", read_only=True)]
 
-    def _helper_pod_labels(self, name: str) -> dict:
-        return {**self.labels, "app.kubernetes.io/name": name}
-
     def _replica_set_job(self) -> k8s.KubeJob:
         auth_volumes, auth_mounts = self._auth_volumes()
         return self.script_job(
@@ -257,11 +256,11 @@ class ReplicatedMongo(Component):
         Both use the `mongo-backup` pod labels, which the NetworkPolicy `mongo-from-mongo-backup` admits.
         """
         name = "mongo-backup"
-        labels = self._helper_pod_labels(name)
+        labels = self.helper_labels(name)
         backup = self.settings.backup
         scripts = k8s.KubeConfigMap(self, "backup-scripts", metadata=self.metadata(name), data={
             "mongo-backup.sh": script("mongo-backup.sh"), "mongo-restore.sh": script("mongo-restore.sh")})
-        env = {"MONGO_HOSTS": f"{REPLICA_SET}/{','.join(self.members)}", "RETENTION_DAYS": str(backup.retention_days)}
+        env = {"MONGO_HOSTS": self.replica_set_hosts, "RETENTION_DAYS": str(backup.retention_days)}
         self.allow_from_pods("from-backup", f"mongo-from-{name}", labels)
         auth_volumes, auth_mounts = self._auth_volumes()
 
@@ -298,8 +297,7 @@ class ReplicatedMongo(Component):
 
     def wait_container(self) -> k8s.Container:
         """Dependents wait until the replica set has a primary (the shell connects only to a primary)."""
-        hosts = f"{REPLICA_SET}/{','.join(self.members)}"
-        check = shlex.join(self.shell_check("db.isMaster().ismaster", host=hosts))
+        check = shlex.join(self.shell_check("db.isMaster().ismaster", host=self.replica_set_hosts))
         return container(
             "wait-for-mongo",
             self.settings.image,
