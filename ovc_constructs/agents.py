@@ -15,6 +15,15 @@ from .site import Site
 AGENTCONTROLLER_PORT = 4444
 
 
+def _jsagent_with_redis(settings: AgentSettings, billing_host_path: str) -> tuple[list, list]:
+    """A jsagent with the redis it expects on localhost:9999, and the billing host path it writes to."""
+    containers = [
+        jumpscale.jsagent(settings.jsagent_image, settings.jsagent_resources, mounts=[jumpscale.billing_mount()]),
+        jumpscale.redis_sidecar(settings.redis_image, settings.redis_resources),
+    ]
+    return containers, [jumpscale.billing_volume(billing_host_path), jumpscale.redis_volume()]
+
+
 class AgentController(Component):
     """Agent controller, a jsagent and redis in one single-instance pod, so they share redis on localhost.
 
@@ -49,16 +58,9 @@ class AgentController(Component):
             liveness=http_probe("/ping", AGENTCONTROLLER_PORT, initial_delay=30),
             readiness=http_probe("/ping", AGENTCONTROLLER_PORT, initial_delay=10),
         )
+        agent, volumes = _jsagent_with_redis(settings, billing_host_path)
         self.deployment(
-            self.pod_template(
-                containers=[
-                    controller,
-                    jumpscale.jsagent(settings.jsagent_image, settings.jsagent_resources, mounts=[jumpscale.billing_mount()]),
-                    jumpscale.redis_sidecar(settings.redis_image, settings.redis_resources),
-                ],
-                init_containers=[jumpscale.config_seed(settings.agentcontroller_image)],
-                volumes=[jumpscale.config_volume(), jumpscale.billing_volume(billing_host_path), jumpscale.redis_volume()],
-            )
+            jumpscale.pod_template(self, settings.agentcontroller_image, containers=[controller, *agent], volumes=volumes)
         )
         jumpscale.skip_root_checks(self)
         self.expose(exposure, [ServicePort("agentcontroller", AGENTCONTROLLER_PORT, node_port=settings.node_port)])
@@ -81,16 +83,8 @@ class GeneralJsAgent(Component):
     ) -> None:
         site = site or osis.site
         super().__init__(scope, id, site=site, name="jsagent", role="worker", image=settings.jsagent_image)
-        self.deployment(
-            self.pod_template(
-                containers=[
-                    jumpscale.jsagent(settings.jsagent_image, settings.jsagent_resources, mounts=[jumpscale.billing_mount()]),
-                    jumpscale.redis_sidecar(settings.redis_image, settings.redis_resources),
-                ],
-                init_containers=[jumpscale.config_seed(settings.jsagent_image)],
-                volumes=[jumpscale.config_volume(), jumpscale.billing_volume(billing_host_path), jumpscale.redis_volume()],
-            )
-        )
+        agent, volumes = _jsagent_with_redis(settings, billing_host_path)
+        self.deployment(jumpscale.pod_template(self, settings.jsagent_image, containers=agent, volumes=volumes))
         jumpscale.skip_root_checks(self)
         self.depends_on(osis)
         self.depends_on(agentcontroller)

@@ -53,10 +53,11 @@ class ControllerService(Component):
             liveness=probe,
             readiness=probe,
         )
-        self.deployment(self.pod_template(
+        self.deployment(jumpscale.pod_template(
+            self,
+            settings.image,
             containers=[main],
-            init_containers=[jumpscale.config_seed(settings.image)],
-            volumes=[jumpscale.config_volume(), *volumes],
+            volumes=volumes,
             # Root without capabilities cannot bind a port below 1024 (zero-access's SSH on 22).
             low_ports=any(p.container_port < 1024 for p in ports),
         ))

@@ -4,8 +4,7 @@ from __future__ import annotations
 from cdk8s_plus_27 import k8s
 
 from .component import Component
-from .environment import resources
-from .environment import Resources
+from .environment import Resources, resources
 from .pods import container, empty_dir, exec_probe, host_path, http_probe, mount, security_context
 
 CONFIG_DIR = "/opt/jumpscale7/cfg"
@@ -44,6 +43,16 @@ def config_seed(image: str) -> k8s.Container:
         mounts=[mount("jumpscale-cfg", "/seed")],
         resources=SEED_RESOURCES,
         security=jumpscale_security(),
+    )
+
+
+def pod_template(component: Component, image: str, *, containers, init_containers=(), volumes=(), **options) -> k8s.PodTemplateSpec:
+    """A pod of a Jumpscale image: its configuration directory is writable, seeded from `image` first."""
+    return component.pod_template(
+        containers=containers,
+        init_containers=[config_seed(image), *init_containers],
+        volumes=[config_volume(), *volumes],
+        **options,
     )
 
 

@@ -47,11 +47,7 @@ class OsisDaemon(Component):
             readiness=http_probe("/ping", OSIS_PORT, initial_delay=10),
         )
         self.daemon_set(
-            self.pod_template(
-                containers=[osis],
-                init_containers=[jumpscale.config_seed(settings.image)],
-                volumes=[jumpscale.config_volume()],
-            )
+            jumpscale.pod_template(self, settings.image, containers=[osis])
         )
         jumpscale.skip_root_checks(self)
         self.expose(exposure, [ServicePort("osis", OSIS_PORT, node_port=settings.node_port)])

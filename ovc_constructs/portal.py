@@ -127,15 +127,16 @@ class PortalStack(Component):
             resources=jumpscale.SEED_RESOURCES,
             security=jumpscale.jumpscale_security(),
         )
-        template = self.pod_template(
+        template = jumpscale.pod_template(
+            self,
+            settings.portal_image,
             containers=[nginx, portal, jumpscale.redis_sidecar(settings.redis_image, settings.redis_resources)],
-            init_containers=[jumpscale.config_seed(settings.portal_image), seed_portal],
+            init_containers=[seed_portal],
             volumes=[
                 config_map_volume("nginx-config", config.name),
                 secret_volume("tls", settings.tls.secret_name, mode=0o440),
                 empty_dir("nginx-tmp"),
                 empty_dir("nginx-cache"),
-                jumpscale.config_volume(),
                 host_path("portal-data", settings.data_host_path),
                 jumpscale.billing_volume(billing_host_path),
                 jumpscale.redis_volume(),

@@ -135,7 +135,6 @@ class StatsCollector(Component):
             liveness=alive,
             readiness=alive,
         )
-        self.deployment(self.pod_template(containers=[collector], init_containers=[jumpscale.config_seed(settings.image)],
-                                          volumes=[jumpscale.config_volume()]))
+        self.deployment(jumpscale.pod_template(self, settings.image, containers=[collector]))
         jumpscale.skip_root_checks(self)
         self.depends_on(influxdb)
