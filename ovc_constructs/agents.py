@@ -10,15 +10,19 @@ from .component import Component, Exposure, ServicePort
 from .environment import AgentSettings
 from .osis import OsisDaemon
 from .pods import container, http_probe
+from .pods import host_path, mount
 from .site import Site
+from .system_config import SystemConfig
 
 AGENTCONTROLLER_PORT = 4444
+AGENTCONTROLLER_GUID = "000000000002"
+CONTROLLER_JSAGENT_GUID = "000000000001"
 
 
-def _jsagent_with_redis(settings: AgentSettings, billing_host_path: str) -> tuple[list, list]:
+def _jsagent_with_redis(settings: AgentSettings, billing_host_path: str, *, mounts=()) -> tuple[list, list]:
     """A jsagent with the redis it expects on localhost:9999, and the billing host path it writes to."""
     containers = [
-        jumpscale.jsagent(settings.jsagent_image, settings.jsagent_resources, mounts=[jumpscale.billing_mount()]),
+        jumpscale.jsagent(settings.jsagent_image, settings.jsagent_resources, mounts=[jumpscale.billing_mount(), *mounts]),
         jumpscale.redis_sidecar(settings.redis_image, settings.redis_resources),
     ]
     return containers, [jumpscale.billing_volume(billing_host_path), jumpscale.redis_volume()]
@@ -27,8 +31,10 @@ def _jsagent_with_redis(settings: AgentSettings, billing_host_path: str) -> tupl
 class AgentController(Component):
     """Agent controller, a jsagent and redis in one single-instance pod, so they share redis on localhost.
 
-    Reached as `agentcontroller:4444` and on the management IPs. Not pinned: if its node dies the pod
-    starts on another controller, where BillingSync has replicated the billing files.
+    Reached as `agentcontroller:4444` and on the management and backplane IPs. One instance only: every
+    node's jsagent keeps one session with it and jobs are queued in its pod-local redis, so a second
+    controller would split the queue. Not pinned: if its node dies the pod starts on another controller,
+    where BillingSync has replicated the billing files.
     """
 
     health_path = "/ping"
@@ -39,6 +45,7 @@ class AgentController(Component):
         id: str,
         *,
         osis: OsisDaemon,
+        system_config: SystemConfig,
         settings: AgentSettings = AgentSettings(),
         billing_host_path: str = "/var/ovc/billing",
         site: Optional[Site] = None,
@@ -59,8 +66,11 @@ class AgentController(Component):
             readiness=http_probe("/ping", AGENTCONTROLLER_PORT, initial_delay=10),
         )
         agent, volumes = _jsagent_with_redis(settings, billing_host_path)
+        # The master role cleans osis health records (osis must answer first); its own jsagent dials 127.0.0.1.
+        configure = jumpscale.system_init(settings.agentcontroller_image, roles=("master", "node"),
+                                          machine_guid=AGENTCONTROLLER_GUID, controller_addr="127.0.0.1")
         self.deployment(
-            jumpscale.pod_template(self, settings.agentcontroller_image, containers=[controller, *agent], volumes=volumes)
+            jumpscale.pod_template(self, system_config, configure, containers=[controller, *agent], volumes=volumes)
         )
         jumpscale.skip_root_checks(self)
         self.expose(exposure, [ServicePort("agentcontroller", AGENTCONTROLLER_PORT, node_port=settings.node_port)])
@@ -68,7 +78,8 @@ class AgentController(Component):
 
 
 class GeneralJsAgent(Component):
-    """The controller jsagent (seed 001) that runs jumpscripts not tied to a node, with its own redis."""
+    """The controller jsagent (seed 001; `controller-jsagent` of contract §3.4) that runs jumpscripts not tied
+    to a node, with its own redis, roles controller,node and machine GUID 000000000001."""
 
     def __init__(
         self,
@@ -77,14 +88,19 @@ class GeneralJsAgent(Component):
         *,
         osis: OsisDaemon,
         agentcontroller: AgentController,
+        system_config: SystemConfig,
         settings: AgentSettings = AgentSettings(),
         billing_host_path: str = "/var/ovc/billing",
+        ssh_host_path: str = "/var/ovc/.ssh",
         site: Optional[Site] = None,
     ) -> None:
         site = site or osis.site
         super().__init__(scope, id, site=site, name="jsagent", role="worker", image=settings.jsagent_image)
-        agent, volumes = _jsagent_with_redis(settings, billing_host_path)
-        self.deployment(jumpscale.pod_template(self, settings.jsagent_image, containers=agent, volumes=volumes))
+        # It reaches the nodes over SSH with the G8's root key (contract §3.4).
+        agent, volumes = _jsagent_with_redis(settings, billing_host_path, mounts=[mount("root-ssh", "/root/.ssh")])
+        configure = jumpscale.system_init(settings.jsagent_image, roles=("controller", "node"), machine_guid=CONTROLLER_JSAGENT_GUID)
+        self.deployment(jumpscale.pod_template(self, system_config, configure, containers=agent,
+                                               volumes=[*volumes, host_path("root-ssh", ssh_host_path, "Directory")]))
         jumpscale.skip_root_checks(self)
         self.depends_on(osis)
         self.depends_on(agentcontroller)

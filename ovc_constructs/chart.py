@@ -6,7 +6,7 @@ from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from .component import PART_OF, Component, cluster_scoped
-from .environment import Environment, InvalidEnvironment
+from .environment import CB_MASTER, Environment, InvalidEnvironment
 from .agents import AgentController, GeneralJsAgent
 from .mongo import ReplicatedMongo
 from .osis import OsisDaemon
@@ -15,11 +15,13 @@ from .controller_pods import Management, OvcVersions, Qa, UptimeMonitor, ZeroAcc
 from .portal import PortalStack
 from .pxeboot import PxeBoot
 from .timeseries import Grafana, InfluxDb, StatsCollector
+from .release import VersionsManifest
 from .site import Site
+from .system_config import SystemConfig
 
 
 class G8Chart(Chart):
-    """The namespace, the environment ConfigMap, default-deny ingress, and every G8 component.
+    """The namespace, the system config, the release manifest, default-deny ingress, and every G8 component.
 
     Resource names are contracts (the images dial `mongo`, `osis`, ...), so no name hashes are added.
     """
@@ -39,6 +41,7 @@ class G8Chart(Chart):
                 "app.kubernetes.io/managed-by": "cdk8s",
             },
         )
+        environment = environment.with_release_images()
         self.environment = environment
         self.site = Site.from_environment(environment)
         self.namespace_object = cluster_scoped(
@@ -50,11 +53,13 @@ class G8Chart(Chart):
             metadata=k8s.ObjectMeta(name="g8-environment"),
             data={
                 "G8_NAME": environment.name,
-                "G8_DOMAIN": environment.domain,
+                "G8_GRID_ID": str(environment.grid_id),
+                "G8_FQDN": environment.fqdn,
                 "G8_NAMESPACE": environment.namespace,
-                "G8_MANAGEMENT_CIDR": environment.management.cidr,
+                "G8_MANAGEMENT_CIDR": environment.networks.management.cidr,
                 "G8_CONTROLLER_NODES": " ".join(self.site.node_names),
                 "G8_CONTROLLER_MANAGEMENT_IPS": " ".join(self.site.management_ips),
+                "G8_CONTROLLER_BACKPLANE_IPS": " ".join(n.backplane_ip for n in self.site.nodes if n.backplane_ip),
                 "G8_CONTROLLER_PUBLIC_IPS": " ".join(self.site.public_ips),
             },
         )
@@ -64,11 +69,14 @@ class G8Chart(Chart):
             metadata=k8s.ObjectMeta(name="default-deny-ingress"),
             spec=k8s.NetworkPolicySpec(pod_selector=k8s.LabelSelector(), policy_types=["Ingress"]),
         )
+        self.system_config = SystemConfig(self, "system-config", environment=environment, image=environment.image(CB_MASTER))
+        self.versions = VersionsManifest(self, "versions-manifest", environment=environment)
+        config = self.system_config
         self.mongo = ReplicatedMongo(self, "mongo", site=self.site, settings=environment.mongo)
         self.billing_sync = (
             BillingSync(
                 self, "billing-sync", site=self.site, settings=environment.billing_sync, mongo=self.mongo,
-                device_ids={n.name: n.syncthing_device_id for n in environment.nodes},
+                device_ids={n.name: n.syncthing_device_id for n in environment.controllers},
                 folders=[(folder_id, path) for folder_id, path, _ in environment.sync_folders()],
             )
             if environment.billing_sync.enabled
@@ -76,32 +84,42 @@ class G8Chart(Chart):
         )
         self.influxdb = InfluxDb(self, "influxdb", site=self.site, data_host_path=environment.paths.influx,
                                  settings=environment.influxdb)
-        self.osis = OsisDaemon(self, "osis", mongo=self.mongo, settings=environment.osis)
+        self.osis = OsisDaemon(self, "osis", mongo=self.mongo, system_config=config, settings=environment.osis)
         billing = environment.paths.billing
         self.agentcontroller = AgentController(
-            self, "agentcontroller", osis=self.osis, settings=environment.agents, billing_host_path=billing
+            self, "agentcontroller", osis=self.osis, system_config=config, settings=environment.agents, billing_host_path=billing
         )
         self.jsagent = (
-            GeneralJsAgent(self, "jsagent", osis=self.osis, agentcontroller=self.agentcontroller,
-                           settings=environment.agents, billing_host_path=billing)
+            GeneralJsAgent(self, "jsagent", osis=self.osis, agentcontroller=self.agentcontroller, system_config=config,
+                           settings=environment.agents, billing_host_path=billing, ssh_host_path=environment.paths.ssh)
             if environment.agents.general_jsagent
             else None
         )
+        self.stats_collector = StatsCollector(self, "stats-collector", influxdb=self.influxdb, system_config=config,
+                                              settings=environment.stats_collector)
+        self.stats_collector.depends_on(self.osis)
         self.portal = PortalStack(
-            self, "portal", osis=self.osis, domain=environment.domain, settings=environment.portal, billing_host_path=billing
+            self, "portal", osis=self.osis, domain=environment.fqdn, system_config=config, versions=self.versions,
+            settings=environment.portal, billing_host_path=billing,
         )
-        # The portal schedules jobs through the agent controller (FACTS apply order: agents before portal).
+        # The portal's jsagent dials the agent controller (FACTS apply order: agents before portal).
         self.portal.depends_on(self.agentcontroller)
-        self.stats_collector = StatsCollector(self, "stats-collector", influxdb=self.influxdb, settings=environment.stats_collector)
-        self.grafana = Grafana(self, "grafana", influxdb=self.influxdb, domain=environment.domain, settings=environment.grafana)
-        # nginx proxies /grafana/ (request time, no wait; FACTS: grafana is applied last).
+        self.grafana = Grafana(self, "grafana", influxdb=self.influxdb, domain=environment.fqdn, settings=environment.grafana)
+        # The portal proxies /grafana (request time, no wait; FACTS: grafana is applied last).
         self.portal.connects_to(self.grafana)
         self.pxeboot = PxeBoot(self, "pxeboot", site=self.site, settings=environment.pxe) if environment.pxe else None
         optional = (("management", Management, environment.management_pod), ("zero-access", ZeroAccess, environment.zero_access),
                     ("uptime-monitor", UptimeMonitor, environment.uptime_monitor), ("qa", Qa, environment.qa))
-        self.controller_pods = {id: kind(self, id, site=self.site, settings=settings) for id, kind, settings in optional if settings.enabled}
+        self.controller_pods = {id: kind(self, id, site=self.site, system_config=config, settings=settings)
+                                for id, kind, settings in optional if settings.enabled}
+        if "uptime-monitor" in self.controller_pods:
+            for dependency in (self.osis, self.agentcontroller):
+                self.controller_pods["uptime-monitor"].depends_on(dependency)
+        if "management" in self.controller_pods:
+            # The installer calls the portal's REST API (contract §5).
+            self.controller_pods["management"].connects_to(self.portal)
         self.ovc_versions = (
-            OvcVersions(self, "ovc-versions", site=self.site, components=self.components, settings=environment.ovc_versions)
+            OvcVersions(self, "ovc-versions", site=self.site, versions=self.versions, settings=environment.ovc_versions)
             if environment.ovc_versions.enabled
             else None
         )

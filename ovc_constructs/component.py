@@ -1,7 +1,7 @@
 """What every G8 component shares: identity labels, exposures and dependencies.
 
 Exposures follow seed 000: `kubernetes` is a ClusterIP Service, `internal` a NodePort published on the
-controllers' management IPs and admitted only from the management network, `public` a NodePort on
+controllers' management and backplane IPs (contract §1.6) and admitted only from those networks, `public` a NodePort on
 their public IPs, `none` no Service at all.
 
 A dependency is declared once (`a.depends_on(b)`, or a typed prop such as `mongo=`) and yields three
@@ -124,6 +124,7 @@ class Component(Construct):
         self.images: list[str] = []
         self._pod_spec_path = ""
         self._init_container_count = 0
+        self._wait_count = 0
         self._skip_counts: dict[str, int] = {}
         self._digest_skipped: set[str] = set()
         self.service_account = k8s.KubeServiceAccount(
@@ -342,7 +343,8 @@ class Component(Construct):
         self.service = self._service("service", name or self.name, ports, type="ClusterIP", **extra)
         return self.service
 
-    def _expose_node_port(self, kind: str, ports: Sequence[ServicePort], addresses: list[str], sources: k8s.NetworkPolicyPeer) -> k8s.KubeService:
+    def _expose_node_port(self, kind: str, ports: Sequence[ServicePort], addresses: list[str],
+                          sources: Sequence[k8s.NetworkPolicyPeer]) -> k8s.KubeService:
         missing = [p.name for p in ports if p.node_port is None]
         if missing:
             raise ValueError(f"{self.name}: {kind} exposure needs a fixed node_port for port(s) {missing}")
@@ -355,18 +357,21 @@ class Component(Construct):
             # Local keeps the client's source IP, which the NetworkPolicy below relies on.
             external_traffic_policy="Local",
         )
-        self.allow_ingress(f"{kind}-ingress", name=f"{self.name}-{kind}", peers=[sources], ports=ports)
+        self.allow_ingress(f"{kind}-ingress", name=f"{self.name}-{kind}", peers=sources, ports=ports)
         return service
 
     def expose_internal(self, ports: Sequence[ServicePort]) -> k8s.KubeService:
-        """NodePort on the controllers' management IPs, admitted only from the management network."""
-        peer = k8s.NetworkPolicyPeer(ip_block=k8s.IpBlock(cidr=self.site.management_cidr))
-        return self._expose_node_port("internal", ports, self.site.management_ips, peer)
+        """NodePort on the controllers' management and backplane IPs, admitted only from those networks.
+
+        The physical nodes are installed against the backplane IPs (their `--masterips`, contract §1.6).
+        """
+        peers = [k8s.NetworkPolicyPeer(ip_block=k8s.IpBlock(cidr=cidr)) for cidr in self.site.internal_cidrs]
+        return self._expose_node_port("internal", ports, self.site.internal_ips, peers)
 
     def expose_public(self, ports: Sequence[ServicePort]) -> k8s.KubeService:
         """NodePort on the controllers' public IPs, admitted from anywhere."""
         peer = k8s.NetworkPolicyPeer(ip_block=k8s.IpBlock(cidr="0.0.0.0/0"))
-        return self._expose_node_port("public", ports, self.site.public_ips, peer)
+        return self._expose_node_port("public", ports, self.site.public_ips, [peer])
 
     def expose(self, exposure: Exposure, ports: Sequence[ServicePort]) -> None:
         """Apply every exposure in `exposure` to the same ports."""
@@ -424,11 +429,13 @@ class Component(Construct):
         self._note_images(self.workload, [wait_spec.image])
         wait = container_patch_value(wait_spec)
         path = f"{self._pod_spec_path}/initContainers"
+        # Waits run first, in declaration order: the pod's own init steps (configuration) may need the dependency.
         if self._init_container_count == 0:
             self.workload.add_json_patch(JsonPatch.add(path, [wait]))
         else:
-            self.workload.add_json_patch(JsonPatch.add(f"{path}/-", wait))
+            self.workload.add_json_patch(JsonPatch.add(f"{path}/{self._wait_count}", wait))
         self._init_container_count += 1
+        self._wait_count += 1
 
     def wait_script(self) -> str:
         """Shell loop (busybox) that ends once this component answers on its Service."""

@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal, Optional
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 DNS1123_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -148,6 +148,35 @@ def resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> Resou
     return Resources(cpu_request=cpu, memory_request=memory, cpu_limit=cpu_limit, memory_limit=memory_limit)
 
 
+Role = Literal["controller", "cpu", "storage"]
+NETWORKS = ("management", "backplane", "storage", "vxbackend", "gateway_management", "ipmi")
+"""The G8's networks that give every node an address (`<network address + ip_lsb>` unless explicit)."""
+SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
+G8_SECRET = "g8-secrets"
+
+
+def _secret_key(value: str) -> str:
+    if not SECRET_KEY.match(value):
+        raise ValueError(f"{value!r} is not a Secret key (letters, digits, '-', '_' and '.')")
+    return value
+
+
+def _ipv4_interface(value: str) -> str:
+    """`a.b.c.d` or `a.b.c.d/prefix` (the installer's `fallback.ipaddress` form)."""
+    try:
+        interface = ipaddress.IPv4Interface(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IPv4 address (optionally with /prefix)") from None
+    return str(interface) if "/" in value else str(interface.ip)
+
+
+def _text(value: str) -> str:
+    """A one-line value that is copied into generated configuration files."""
+    if not value.strip() or any(ord(c) < 32 or c == "\x7f" for c in value):
+        raise ValueError(f"{value!r} must be non-empty text on one line")
+    return value
+
+
 def _device_id(value: str) -> str:
     from .syncthing import is_valid_device_id
 
@@ -156,22 +185,200 @@ def _device_id(value: str) -> str:
     return value
 
 
+SecretKey = Annotated[str, AfterValidator(_secret_key)]
+IPv4Interface = Annotated[str, AfterValidator(_ipv4_interface)]
+Text = Annotated[str, AfterValidator(_text)]
 DeviceId = Annotated[str, AfterValidator(_device_id)]
+CertificateName = Annotated[str, Field(pattern=r"^[a-zA-Z0-9]{1,63}$")]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
+
+
+class SecretRef(StrictModel):
+    """A secret value: only the Secret's name and key appear in files and output, never the value."""
+
+    secret: DnsSubdomain = G8_SECRET
+    key: SecretKey
+
+
+def secret_ref(key: str) -> SecretRef:
+    return SecretRef(key=key)
+
+
+class Network(StrictModel):
+    cidr: IPv4Network
+    vlan: Optional[int] = Field(default=None, ge=0, le=4094)
+
+
+class ManagementNetwork(Network):
+    gateway: IPv4 = Field(description="floating gateway address of the management network (PXE, DHCP router)")
+
+
+class PublicNetwork(StrictModel):
+    gateway: Optional[IPv4] = None
+    vlan: Optional[int] = Field(default=None, ge=0, le=4094)
+
+
+class Provider(StrictModel):
+    name: Text
+    vlan: int = Field(ge=0, le=4094, description="0 means untagged")
+
+
+class Networks(StrictModel):
+    """The G8's networks (contract §7). Only `management` is required; nodes dial the controllers on `backplane`."""
+
+    management: ManagementNetwork
+    backplane: Optional[Network] = Field(default=None, description="the nodes' --masterips: internal services are published here too")
+    storage: Optional[Network] = None
+    vxbackend: Optional[Network] = None
+    gateway_management: Optional[Network] = None
+    ipmi: Optional[Network] = None
+    public: PublicNetwork = PublicNetwork()
+    providers: list[Provider] = Field(default_factory=list)
+
+
+class NodeAddresses(StrictModel):
+    """Explicit per-network addresses; each overrides `<network address + ip_lsb>`."""
+
+    management: Optional[IPv4] = None
+    backplane: Optional[IPv4] = None
+    storage: Optional[IPv4] = None
+    vxbackend: Optional[IPv4] = None
+    gateway_management: Optional[IPv4] = None
+    ipmi: Optional[IPv4] = None
+
+
+class Ipmi(StrictModel):
+    mac: Mac
+    username: Text
+    password: Optional[SecretRef] = Field(default=None, description="default: Secret g8-secrets, key ipmi-password-<node name>")
 
 
 class Node(StrictModel):
-    """One controller node, by its Kubernetes node name."""
+    """One physical node of the G8; controllers are also the Kubernetes nodes of that name."""
 
     name: DnsSubdomain
-    management_ip: IPv4
-    public_ip: IPv4
+    roles: list[Role] = Field(min_length=1, description="controller, cpu and/or storage")
+    ip_lsb: Optional[int] = Field(default=None, ge=1, le=65534, description="added to each network's address to give this node's address")
+    addresses: NodeAddresses = NodeAddresses()
+    public_ip: Optional[IPv4Interface] = Field(default=None, description="public (fallback) address, a.b.c.d[/prefix]; required for controllers")
+    management_mac: Optional[Mac] = None
+    ipmi: Optional[Ipmi] = None
     syncthing_device_id: Optional[DeviceId] = Field(
-        None, description="public ID of the node's BillingSync identity (python -m ovc_constructs syncthing-identities)"
+        default=None, description="controllers: public ID of the node's BillingSync identity (python -m ovc_constructs syncthing-identities)"
     )
 
+    @property
+    def is_controller(self) -> bool:
+        return "controller" in self.roles
 
-class Management(StrictModel):
-    cidr: IPv4Network = Field(description="Management network of the G8, e.g. 10.199.0.0/22")
+    def ipmi_password(self) -> SecretRef:
+        return (self.ipmi.password if self.ipmi else None) or secret_ref(f"ipmi-password-{self.name}")
+
+
+class GithubTeam(StrictModel):
+    org_name: Text
+    team_name: Text
+
+
+class Github(StrictModel):
+    client_id: Text
+    teams: list[GithubTeam] = Field(default_factory=list)
+    client_secret: SecretRef = secret_ref("github-client-secret")
+
+
+class Support(StrictModel):
+    """Support access (the historical Teleport GitHub connector)."""
+
+    github: Github
+
+
+class ItsYouOnline(StrictModel):
+    """The G8's itsyou.online organization: portal login, OAuth clients and 0-access."""
+
+    client_id: Identifier
+    environment: Identifier = Field(description="API key label `openvcloud-<environment>`, location code and grid name")
+    client_secret: SecretRef = secret_ref("itsyouonline-client-secret")
+
+
+class Mail(StrictModel):
+    server: DnsSubdomain
+    port: int = Field(default=587, ge=1, le=65535)
+    login: Text
+    sender: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
+    password: SecretRef = secret_ref("mailclient-password")
+
+
+class Ssh(StrictModel):
+    """The G8's root SSH key: the private half in a Secret, the public half in the system config."""
+
+    public_key: Optional[Annotated[str, Field(pattern=r"^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( [ -~]*)?$")]] = None
+    private_key: SecretRef = secret_ref("ssh-private-key")
+
+
+class Certificates(StrictModel):
+    """The certificate name per role (`environment.ssl.*`); each is the TLS Secret `tls-<name, lowercase>`."""
+
+    root: CertificateName = "root"
+    ovs: CertificateName = "ovs"
+    novnc: CertificateName = "novnc"
+    defense: CertificateName = "defense"
+
+
+class Alerta(StrictModel):
+    api_url: Upstream
+    api_key: SecretRef = secret_ref("alerta-api-key")
+
+
+class CgroupLimit(StrictModel):
+    cpu: Optional[Annotated[str, Field(pattern=r"^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$")]] = Field(default=None, description="cpuset, e.g. 0-3")
+    memory: Optional[int] = Field(default=None, ge=1)
+
+
+class Limits(StrictModel):
+    pods: Optional[CgroupLimit] = None
+    ovs: Optional[CgroupLimit] = None
+
+
+class Ovs(StrictModel):
+    """Open vStorage sizing and packages (`environment.type`, `ovs_repo_url`, `ovs_version`)."""
+
+    type: Literal["small", "medium", "large", "conv"] = "small"
+    repo_url: Optional[Upstream] = None
+    version: Optional[Text] = None
+
+
+def _no_secret_values(value: object, path: str = "") -> object:
+    """Switch sections pass through as they are, so a password key is refused rather than copied."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if str(key).lower() in ("password", "passwd"):
+                raise ValueError(f"{path}{key}: no secret values in the environment file; "
+                                 f"cisco passwords come from Secret {G8_SECRET}, key cisco-password-<name>")
+            _no_secret_values(item, f"{path}{key}.")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _no_secret_values(item, f"{path}[{index}].")
+    return value
+
+
+PassThrough = Annotated[dict, AfterValidator(_no_secret_values)]
+
+
+class Switches(StrictModel):
+    """The installer's switch sections (`network.cisco`, `network.mellanox`), copied into the system config."""
+
+    cisco: list[PassThrough] = Field(default_factory=list)
+    mellanox: PassThrough = Field(default_factory=dict)
+
+
+class Release(StrictModel):
+    """Which release's images run: a shipped manifest (`version`), with `images` overriding or adding tags."""
+
+    version: Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")] = "2.4.5.3"
+    url: Optional[Upstream] = Field(default=None, description="where the manifest comes from; default: the public release manifest")
+    images: dict[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._/-]{0,127}$")], Annotated[str, Field(
+        pattern=r"^[\w][\w.-]{0,127}(@sha256:[0-9a-f]{64})?$")]] = Field(
+        default_factory=dict, description="image name -> tag[@sha256:digest], exactly as the release manifest keys them")
 
 
 class Paths(StrictModel):
@@ -179,6 +386,7 @@ class Paths(StrictModel):
 
     billing: HostPath = Field("/var/ovc/billing", description="capnp billing files, synced to all nodes")
     influx: HostPath = Field("/var/ovc/influx", description="InfluxDB data, synced to all nodes")
+    ssh: HostPath = Field("/var/ovc/.ssh", description="the G8's root SSH key pair, mounted at /root/.ssh (mode 0700)")
 
 
 class MongoBackup(StrictModel):
@@ -196,7 +404,7 @@ class MongoSettings(StrictModel):
 
 
 class OsisSettings(StrictModel):
-    image: Image = "jumpscale/osis:7.2"
+    image: Image = "openvcloud/cb_master:2.4.5.3"
     node_port: NodePort = 30544
     resources: Resources = resources("100m", "256Mi", "1", "1Gi")
 
@@ -229,8 +437,8 @@ class VirtualHost(StrictModel):
 
 
 class PortalSettings(StrictModel):
-    nginx_image: Image = "nginx:1.12"
-    portal_image: Image = "openvcloud/portal:2.3"
+    nginx_image: Image = "openvcloud/nginx:2.4.5"
+    portal_image: Image = "openvcloud/cb_master:2.4.5.3"
     redis_image: Image = "redis:3.2"
     data_host_path: HostPath = Field("/var/ovc/portals", description="node-local portal data, mounted at /opt/jumpscale7/apps/portals/")
     public: PublicSettings = PublicSettings()
@@ -245,8 +453,8 @@ class PortalSettings(StrictModel):
 
 
 class AgentSettings(StrictModel):
-    agentcontroller_image: Image = "jumpscale/core:7.2"
-    jsagent_image: Image = "jumpscale/core:7.2"
+    agentcontroller_image: Image = "openvcloud/cb_master:2.4.5.3"
+    jsagent_image: Image = "openvcloud/cb_master:2.4.5.3"
     redis_image: Image = "redis:3.2"
     node_port: NodePort = Field(30444, description="agentcontroller on the management IPs")
     general_jsagent: bool = Field(True, description="the general-purpose jsagent of seed 001")
@@ -278,14 +486,14 @@ class InfluxSettings(StrictModel):
 
 
 class GrafanaSettings(StrictModel):
-    image: Image = "grafana/grafana:3.1"
+    image: Image = "grafana/grafana:5.0.0"
     admin_secret: DnsSubdomain = Field("grafana-admin", description="existing Secret with key admin-password")
     host_path: HostPath = Field("/var/ovc/grafana", description="Grafana's database, synced by BillingSync")
     resources: Resources = resources("50m", "128Mi", "1", "512Mi")
 
 
 class StatsCollectorSettings(StrictModel):
-    image: Image = "openvcloud/statscollector:2.3"
+    image: Image = "openvcloud/cb_master:2.4.5.3"
     resources: Resources = resources("50m", "128Mi", "1", "512Mi")
 
 
@@ -300,13 +508,13 @@ class Reservation(StrictModel):
 class PxeSettings(StrictModel):
     """DHCP + TFTP (dnsmasq), the OS-image HTTP server and the apt repository on the management network."""
 
-    dnsmasq_image: Image = Field("openvcloud/pxeboot:2.3", description="image with dnsmasq and the TFTP boot files")
-    http_image: Image = Field("busybox:1.36", description="serves the OS install images (busybox httpd)")
+    dnsmasq_image: Image = Field("openvcloud/pxeboot:2.4.0", description="image with dnsmasq and the TFTP boot files")
+    http_image: Image = Field("openvcloud/pxeboot-httpd:2.4.0", description="serves the OS install images (busybox httpd)")
     apt_image: Image = Field("nginx:1.12", description="serves the apt repository")
     interface: Interface = "mgmt"
     node_label: LabelKey = Field("openvcloud.io/pxeboot", description="PxeBoot runs only on controllers labelled <node_label>=true")
-    dhcp_range_start: IPv4
-    dhcp_range_end: IPv4
+    dhcp_range_start: Optional[IPv4] = Field(default=None, description="absent: only the reservations get addresses (static range)")
+    dhcp_range_end: Optional[IPv4] = None
     lease_time: str = Field("12h", pattern=r"^[0-9]+[smhd]?$|^infinite$")
     gateway: Optional[IPv4] = None
     next_server: Optional[IPv4] = Field(None, description="TFTP server given to clients; default: the node running dnsmasq")
@@ -332,23 +540,23 @@ class ServiceSettings(StrictModel):
 
 
 class ManagementSettings(ServiceSettings):
-    image: Image = "openvcloud/management:2.3"
+    image: Image = "openvcloud/management:2.4.5.3"
     node_port: Optional[NodePort] = Field(32205, description="NodePort of SSH (port 2205)")
 
 
 class UptimeMonitorSettings(ServiceSettings):
-    image: Image = "openvcloud/uptime-monitor:2.3"
+    image: Image = "openvcloud/cb_master:2.4.5.3"
     node_port: Optional[NodePort] = 30950
 
 
 class QaSettings(ServiceSettings):
     enabled: bool = False
-    image: Image = "openvcloud/qa:2.3"
+    image: Image = "openvcloud/qa:2.4.5.3"
     exposure: list[ExposureName] = Field(default_factory=list)
 
 
 class ZeroAccessSettings(ServiceSettings):
-    image: Image = "openvcloud/0-access:2.3"
+    image: Image = "openvcloud/0-access:2.4.5"
     exposure: list[ExposureName] = Field(default_factory=lambda: ["internal", "kubernetes"])
     node_port: Optional[NodePort] = Field(30722, description="NodePort of SSH (Service port 7022)")
     sessions_host_path: HostPath = "/var/ovc/0-access"
@@ -370,14 +578,54 @@ class NodeCapacity(StrictModel):
     memory: Quantity = "32Gi"
 
 
-class Environment(StrictModel):
-    """One G8: its controller nodes, networks and every component's settings."""
+CB_MASTER = "openvcloud/cb_master"
+RELEASE_IMAGES: dict[tuple[str, str], str] = {
+    ("mongo", "image"): "mongo",
+    ("osis", "image"): CB_MASTER,
+    ("portal", "nginx_image"): "openvcloud/nginx",
+    ("portal", "portal_image"): CB_MASTER,
+    ("portal", "redis_image"): "redis",
+    ("agents", "agentcontroller_image"): CB_MASTER,
+    ("agents", "jsagent_image"): CB_MASTER,
+    ("agents", "redis_image"): "redis",
+    ("billing_sync", "image"): "syncthing/syncthing",
+    ("influxdb", "image"): "influxdb",
+    ("grafana", "image"): "grafana/grafana",
+    ("stats_collector", "image"): CB_MASTER,
+    ("pxe", "dnsmasq_image"): "openvcloud/pxeboot",
+    ("pxe", "http_image"): "openvcloud/pxeboot-httpd",
+    ("management_pod", "image"): "openvcloud/management",
+    ("zero_access", "image"): "openvcloud/0-access",
+    ("uptime_monitor", "image"): CB_MASTER,
+    ("qa", "image"): "openvcloud/qa",
+}
+"""(environment section, settings field) -> the release manifest's image name (contract §1.5)."""
 
-    name: DnsLabel = Field(description="Environment name; chart name and dist file name")
+
+class Environment(StrictModel):
+    """One G8: its identity, networks, every node with its roles, and every controller component's settings."""
+
+    name: DnsLabel = Field(description="chart name and dist/<name>.k8s.yaml; default: the subdomain")
     namespace: DnsLabel = "openvcloud"
-    domain: DnsSubdomain = Field(description="Public base domain of the portal")
-    management: Management
-    nodes: list[Node] = Field(description="The controller nodes (at least 3)")
+    grid_id: int = Field(ge=1, le=65535, description="JumpScale grid id (environment.grid.id)")
+    subdomain: DnsLabel = Field(description="the G8's label; its FQDN is <subdomain>.<basedomain>")
+    basedomain: DnsSubdomain
+    release: Release = Release()
+    networks: Networks
+    nodes: list[Node] = Field(description="every node of the G8 (controllers, cpu and storage nodes)")
+    password: SecretRef = Field(default=secret_ref("environment-password"),
+                                description="environment.password: osis, agent controller and portal secret, portal admin password")
+    admin_user: Optional[DnsLabel] = Field(default=None, description="portal admin user (environment.user); default admin")
+    ssh: Ssh = Ssh()
+    itsyouonline: ItsYouOnline
+    mail: Optional[Mail] = Field(default=None, description="absent: no outgoing mail (the images' 127.0.0.1:25 default)")
+    support: Optional[Support] = None
+    certificates: Certificates = Certificates()
+    alerta: Optional[Alerta] = None
+    limits: Optional[Limits] = None
+    ovs: Ovs = Ovs()
+    timezone: Annotated[str, Field(pattern=r"^[A-Za-z0-9_+/-]{1,64}$")] = "UTC"
+    switches: Switches = Switches()
     image_pull_secrets: list[DnsSubdomain] = Field(
         default_factory=list, description="Existing docker-registry Secrets, e.g. regcred (seed 002)"
     )
@@ -408,6 +656,7 @@ class Environment(StrictModel):
             ("influx", self.paths.influx, "paths.influx"),
             ("grafana", self.grafana.host_path, "grafana.host_path"),
             ("mongo-backups", self.mongo.backup.host_path, "mongo.backup.host_path"),
+            ("ssh", self.paths.ssh, "paths.ssh"),
         ] + [
             (folder_id, path, field)
             for folder_id, path, field, wanted in (
@@ -435,23 +684,70 @@ class Environment(StrictModel):
         walk(self, "")
         return found
 
+    @model_validator(mode="before")
+    @classmethod
+    def _name_defaults_to_subdomain(cls, data: object) -> object:
+        if isinstance(data, dict) and "name" not in data and isinstance(data.get("subdomain"), str):
+            return {"name": data["subdomain"], **data}
+        return data
+
+    @property
+    def fqdn(self) -> str:
+        return f"{self.subdomain}.{self.basedomain}"
+
+    @property
+    def controllers(self) -> list[Node]:
+        return [n for n in self.nodes if n.is_controller]
+
+    @property
+    def converged(self) -> bool:
+        """A controller that is also a cpu or storage node (the installer's `is_conv_env`)."""
+        return any(len(n.roles) > 1 for n in self.controllers)
+
+    def address(self, node: Node, network: str) -> Optional[str]:
+        """The node's address on `network`: explicit, else `<network address + ip_lsb>`, else None."""
+        explicit = getattr(node.addresses, network)
+        settings = getattr(self.networks, network)
+        if explicit or settings is None or node.ip_lsb is None:
+            return explicit
+        net = ipaddress.IPv4Network(settings.cidr)
+        if node.ip_lsb >= net.num_addresses - 1:
+            return None
+        return str(net.network_address + node.ip_lsb)
+
+    def images(self) -> dict[str, str]:
+        """The release's image tags with the environment's overrides (the versions manifest's `images`)."""
+        from .release import shipped_images
+
+        return {**shipped_images(self.release.version), **self.release.images}
+
+    def image(self, name: str) -> str:
+        """`name:tag` of an image of the release (contract §1.5: exact-key lookup)."""
+        return f"{name}:{self.images()[name]}"
+
+    def floating_images(self) -> list[str]:
+        """Images of the release that the chart runs and that would float on `latest`."""
+        images = self.images()
+        return sorted({name for name in RELEASE_IMAGES.values() if images.get(name, "").split("@")[0] == "latest"})
+
+    def with_release_images(self) -> "Environment":
+        """A copy whose component settings run the release's images (the settings' own defaults are for library use)."""
+        images = self.images()
+        updates: dict[str, BaseModel] = {}
+        for (section, field), name in RELEASE_IMAGES.items():
+            settings = updates.get(section) or getattr(self, section)
+            if settings is not None and name in images:
+                updates[section] = settings.model_copy(update={field: f"{name}:{images[name]}"})
+        return self.model_copy(update=updates)
+
     def problems(self, *, identities_required: bool = True) -> list[tuple[str, str]]:
         """Cross-field problems as (field path, message); pydantic checks each field alone."""
         found: list[tuple[str, str]] = []
-        if len(self.nodes) < 3:
-            found.append(("nodes", f"{len(self.nodes)} node(s) given; a G8 needs at least 3 controller nodes"))
-        network = ipaddress.IPv4Network(self.management.cidr)
-        seen: dict[tuple[str, str], int] = {}
-        for index, node in enumerate(self.nodes):
-            for field in ("name", "management_ip", "public_ip"):
-                value = getattr(node, field)
-                kind = "ip" if field.endswith("_ip") else "name"
-                if (kind, value) in seen:
-                    found.append((f"nodes[{index}].{field}", f"{value!r} is already used by nodes[{seen[(kind, value)]}]"))
-                else:
-                    seen[(kind, value)] = index
-            if ipaddress.IPv4Address(node.management_ip) not in network:
-                found.append((f"nodes[{index}].management_ip", f"{node.management_ip!r} is not inside management.cidr {self.management.cidr}"))
+        controllers = self.controllers
+        if len(controllers) < 3:
+            found.append(("nodes", f"{len(controllers)} controller node(s) given; a G8 needs at least 3 (roles: [controller])"))
+        found.extend(self._node_problems())
+        found.extend(self._release_problems())
         found.extend(self._sync_problems(identities_required))
         found.extend(self._pxe_problems())
         for field in ("management_pod", "zero_access", "uptime_monitor", "ovc_versions", "qa"):
@@ -472,25 +768,92 @@ class Environment(StrictModel):
         return found
 
 
+    def _node_problems(self) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        seen: dict[tuple[str, str], int] = {}
+
+        def unique(index: int, field: str, kind: str, value: Optional[str]) -> None:
+            if value is None:
+                return
+            if (kind, value) in seen:
+                found.append((f"nodes[{index}].{field}", f"{value!r} is already used by nodes[{seen[(kind, value)]}]"))
+            seen.setdefault((kind, value), index)
+
+        for index, node in enumerate(self.nodes):
+            where = f"nodes[{index}]"
+            unique(index, "name", "name", node.name)
+            if len(set(node.roles)) != len(node.roles):
+                found.append((f"{where}.roles", f"{node.roles} lists a role twice"))
+            for network in NETWORKS:
+                settings = getattr(self.networks, network)
+                explicit = getattr(node.addresses, network)
+                field = f"addresses.{network}" if explicit else "ip_lsb"
+                if explicit and settings is None:
+                    found.append((f"{where}.addresses.{network}", f"networks.{network} is not defined"))
+                    continue
+                if settings is None:
+                    continue
+                address = self.address(node, network)
+                net = ipaddress.IPv4Network(settings.cidr)
+                if address is None:
+                    if node.ip_lsb is not None:
+                        found.append((f"{where}.ip_lsb", f"{node.ip_lsb} is beyond the host addresses of networks.{network} {net}"))
+                    elif network == "management" or (network == "backplane" and node.is_controller):
+                        found.append((f"{where}.ip_lsb", f"required (or addresses.{network}): the node needs an address on networks.{network}"))
+                    continue
+                if ipaddress.IPv4Address(address) not in net or ipaddress.IPv4Address(address) in (net.network_address, net.broadcast_address):
+                    found.append((f"{where}.{field}", f"{address!r} is not a host address inside networks.{network}.cidr {net}"))
+                unique(index, field, network, address)
+            if node.is_controller and node.public_ip is None:
+                found.append((f"{where}.public_ip", "required for a controller: public services are published on it"))
+            unique(index, "public_ip", "public", node.public_ip.split("/")[0] if node.public_ip else None)
+            unique(index, "management_mac", "mac", node.management_mac)
+            unique(index, "ipmi.mac", "mac", node.ipmi.mac if node.ipmi else None)
+        return found
+
+    def _release_problems(self) -> list[tuple[str, str]]:
+        from .release import shipped_versions
+
+        found: list[tuple[str, str]] = []
+        shipped = shipped_versions()
+        images = self.images() if self.release.version in shipped else dict(self.release.images)
+        for (section, field), name in RELEASE_IMAGES.items():
+            settings = getattr(self, section)
+            if settings is None or not getattr(settings, "enabled", True):
+                continue
+            if field in settings.model_fields_set:
+                found.append((f"{section}.{field}", f"images come from the release manifest; set release.images[{name!r}] instead"))
+            tag = images.get(name)
+            if tag is None:
+                where = f"release {self.release.version}" if self.release.version in shipped else (
+                    f"release {self.release.version} is not shipped ({', '.join(shipped)}) and release.images")
+                found.append((f"release.images[{name!r}]", f"{where} has no tag for {name}, which {section} runs"))
+            elif tag.split("@")[0] == "latest":
+                found.append((f"release.images[{name!r}]", f"{name} would float on the tag 'latest' (release {self.release.version}); pin a version here"))
+        return found
+
     def _pxe_problems(self) -> list[tuple[str, str]]:
         if self.pxe is None:
             return []
         pxe, found = self.pxe, []
-        network = ipaddress.IPv4Network(self.management.cidr)
-        start, end = ipaddress.IPv4Address(pxe.dhcp_range_start), ipaddress.IPv4Address(pxe.dhcp_range_end)
-        for field, address in (("dhcp_range_start", start), ("dhcp_range_end", end)):
-            if address not in network or address in (network.network_address, network.broadcast_address):
-                found.append((f"pxe.{field}", f"'{address}' is not a host address inside management.cidr {self.management.cidr}"))
-        if start > end:
-            found.append(("pxe.dhcp_range_end", f"'{end}' comes before dhcp_range_start '{start}'"))
-        controllers = {ipaddress.IPv4Address(n.management_ip): n.name for n in self.nodes}
-        for address, name in controllers.items():
-            if start <= address <= end:
-                found.append(("pxe.dhcp_range_start", f"the range {start}-{end} contains {name}'s management IP {address}"))
+        network = ipaddress.IPv4Network(self.networks.management.cidr)
+        if (pxe.dhcp_range_start is None) != (pxe.dhcp_range_end is None):
+            found.append(("pxe.dhcp_range_end", "give both dhcp_range_start and dhcp_range_end, or neither (static range)"))
+        controllers = {ipaddress.IPv4Address(self.address(n, 'management')): n.name for n in self.controllers if self.address(n, 'management')}
+        if pxe.dhcp_range_start and pxe.dhcp_range_end:
+            start, end = ipaddress.IPv4Address(pxe.dhcp_range_start), ipaddress.IPv4Address(pxe.dhcp_range_end)
+            for field, address in (("dhcp_range_start", start), ("dhcp_range_end", end)):
+                if address not in network or address in (network.network_address, network.broadcast_address):
+                    found.append((f"pxe.{field}", f"'{address}' is not a host address inside networks.management.cidr {network}"))
+            if start > end:
+                found.append(("pxe.dhcp_range_end", f"'{end}' comes before dhcp_range_start '{start}'"))
+            for address, name in controllers.items():
+                if start <= address <= end:
+                    found.append(("pxe.dhcp_range_start", f"the range {start}-{end} contains {name}'s management IP {address}"))
         for field in ("gateway", "next_server"):
             value = getattr(pxe, field)
             if value and ipaddress.IPv4Address(value) not in network:
-                found.append((f"pxe.{field}", f"{value!r} is not inside management.cidr {self.management.cidr}"))
+                found.append((f"pxe.{field}", f"{value!r} is not inside networks.management.cidr {self.networks.management.cidr}"))
         macs: dict[str, int] = {}
         ips: dict[str, int] = {}
         names: dict[str, int] = {}
@@ -498,11 +861,11 @@ class Environment(StrictModel):
             where = f"pxe.reservations[{index}]"
             address = ipaddress.IPv4Address(reservation.ip)
             if address not in network:
-                found.append((f"{where}.ip", f"{reservation.ip!r} is not inside management.cidr {self.management.cidr}"))
+                found.append((f"{where}.ip", f"{reservation.ip!r} is not inside networks.management.cidr {self.networks.management.cidr}"))
             if address in controllers:
                 found.append((f"{where}.ip", f"{reservation.ip!r} is the management IP of controller {controllers[address]}"))
-            if reservation.hostname in {n.name for n in self.nodes}:
-                found.append((f"{where}.hostname", f"{reservation.hostname!r} is a controller node's name"))
+            if reservation.hostname in {n.name for n in self.controllers}:
+                found.append((f"{where}.hostname", f"{reservation.hostname!r} is a controller's name; controllers are not PXE booted"))
             for seen, key, value in ((macs, "mac", reservation.mac), (ips, "ip", reservation.ip), (names, "hostname", reservation.hostname)):
                 if value in seen:
                     found.append((f"{where}.{key}", f"{value!r} is already reserved by pxe.reservations[{seen[value]}]"))
@@ -516,7 +879,7 @@ class Environment(StrictModel):
             return []
         found = []
         for index, node in enumerate(self.nodes):
-            if node.syncthing_device_id is None and identities_required:
+            if node.is_controller and node.syncthing_device_id is None and identities_required:
                 found.append((f"nodes[{index}].syncthing_device_id",
                               "required while billing_sync is enabled; run `python -m ovc_constructs syncthing-identities`"))
         mongo = PurePosixPath(self.mongo.host_path)
@@ -588,10 +951,19 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+OLD_FORMAT_MESSAGE = (
+    "this is the controller-only format of ovc_constructs 0.1 (domain, management, nodes[].management_ip); "
+    "a G8 is now described whole: run `python -m ovc_constructs migrate-env {source} --out NEW.yaml "
+    "--grid-id N --itsyouonline-client-id ID` (docs/migration.md)"
+)
+
+
 def parse_environment(data: object, source: str = "<environment>", *, identities_required: bool = True) -> Environment:
     """Validate already-loaded data; raise InvalidEnvironment with every problem found."""
     if not isinstance(data, dict):
         raise InvalidEnvironment(source, [("", f"the file must hold a YAML mapping, not {type(data).__name__}")])
+    if "subdomain" not in data and ("domain" in data or "management" in data):
+        raise InvalidEnvironment(source, [("", OLD_FORMAT_MESSAGE.format(source=source))])
     try:
         environment = Environment.model_validate(data)
     except ValidationError as error:
@@ -602,18 +974,22 @@ def parse_environment(data: object, source: str = "<environment>", *, identities
     return environment
 
 
-def load_environment(path: str | Path, *, identities_required: bool = True) -> Environment:
-    """Read and validate one environment file; raise InvalidEnvironment naming the file and fields."""
+def read_yaml(path: str | Path) -> object:
+    """One YAML document from a file, duplicate keys refused; InvalidEnvironment names the file and line."""
     source = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise InvalidEnvironment(source, [("", f"cannot read the file: {error}")]) from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(error, "problem", None) or str(error)
         raise InvalidEnvironment(source, [("", f"{where}not valid YAML: {problem}")]) from None
-    return parse_environment(data, source, identities_required=identities_required)
+
+
+def load_environment(path: str | Path, *, identities_required: bool = True) -> Environment:
+    """Read and validate one environment file; raise InvalidEnvironment naming the file and fields."""
+    return parse_environment(read_yaml(path), str(path), identities_required=identities_required)

@@ -1,18 +1,24 @@
 """What the Jumpscale 7 images (osis, portal, agent controller, jsagent) have in common."""
 from __future__ import annotations
 
+import hashlib
+from typing import Mapping, Optional, Sequence, Union
+
 from cdk8s_plus_27 import k8s
 
+from . import system_config
 from .component import Component
 from .environment import Resources, resources
 from .pods import container, empty_dir, exec_probe, host_path, http_probe, mount, security_context
 
 CONFIG_DIR = "/opt/jumpscale7/cfg"
+SYSTEM_SCRIPTS = "/var/run/scripts/system"
+PORTAL_SCRIPTS = "/var/run/scripts/portal"
 REDIS_PORT = 9999
 JSAGENT_PORT = 4446
 BILLING_DIR = "/opt/jumpscale7/var/resourcetracking"
 ROOT_REASON = "jumpscale 7 images run jspython as root and write under /opt/jumpscale7 (no non-root variant)"
-SEED_RESOURCES = resources("10m", "32Mi", "200m", "128Mi")
+CONFIGURE_RESOURCES = resources("50m", "128Mi", "1", "512Mi")
 
 
 def jumpscale_security() -> k8s.SecurityContext:
@@ -34,24 +40,76 @@ def config_mount() -> k8s.VolumeMount:
     return mount("jumpscale-cfg", CONFIG_DIR)
 
 
-def config_seed(image: str) -> k8s.Container:
-    """Copy the image's own configuration directory into the writable volume mounted over it."""
+def machine_guids(prefix: str, node_names: Sequence[str]) -> dict[str, str]:
+    """A stable 12-hex-digit machine GUID per node for an agent that runs on every node (never shared).
+
+    Derived from the node name, not its position, so reordering the nodes changes nothing.
+    """
+    return {name: prefix + hashlib.sha256(name.encode()).hexdigest()[: 12 - len(prefix)] for name in node_names}
+
+
+def system_init(
+    image: str,
+    *,
+    roles: Sequence[str] = ("node",),
+    machine_guid: Union[None, str, Mapping[str, str]] = None,
+    controller_addr: Optional[str] = None,
+    then: Sequence[str] = (),
+    mounts: Sequence[k8s.VolumeMount] = (),
+) -> k8s.Container:
+    """The JumpScale configuration step (contract §2.3, §2.4): `configure-system.py` patches the image's
+    configuration with the grid id, roles, machine GUID and environment password, and copies it into the
+    pod's configuration volume. `machine_guid` per node name is picked at start from `$NODE_NAME`;
+    `then` are further commands of the same step (the portal bootstrap)."""
+    argv = ["jspython", f"{SYSTEM_SCRIPTS}/configure-system.py"]
+    if tuple(roles) != ("node",):
+        argv += ["--roles", ",".join(roles)]
+    if isinstance(machine_guid, str):
+        argv += ["--machineguid", machine_guid]
+    elif machine_guid is not None:
+        argv += ["--machineguid", '"$guid"']
+    if controller_addr:
+        argv += ["--controller-addr", controller_addr]
+    per_node = isinstance(machine_guid, Mapping)
+    if per_node or then:
+        lines = ["set -e"]
+        if per_node:
+            cases = "".join(f"  {name}) guid={guid} ;;\n" for name, guid in sorted(machine_guid.items()))
+            lines.append(f'case "$NODE_NAME" in\n{cases}  *) echo "no machine GUID for node $NODE_NAME" >&2; exit 1 ;;\nesac')
+        lines += [" ".join(argv), *then]
+        command, env_fields = ["/bin/bash", "-c", "\n".join(lines) + "\n"], {"NODE_NAME": "spec.nodeName"} if per_node else {}
+    else:
+        command, env_fields = argv, {}
     return container(
-        "seed-jumpscale-cfg",
+        "system-init",
         image,
-        command=["sh", "-c", f"cp -a {CONFIG_DIR}/. /seed/"],
-        mounts=[mount("jumpscale-cfg", "/seed")],
-        resources=SEED_RESOURCES,
+        command=command,
+        working_dir=SYSTEM_SCRIPTS,
+        env_from_fields=env_fields,
+        mounts=[mount("jumpscale-cfg", "/opt/cfgdir"), system_config.file_mount(), *mounts],
+        resources=CONFIGURE_RESOURCES,
         security=jumpscale_security(),
     )
 
 
-def pod_template(component: Component, image: str, *, containers, init_containers=(), volumes=(), **options) -> k8s.PodTemplateSpec:
-    """A pod of a Jumpscale image: its configuration directory is writable, seeded from `image` first."""
+def pod_template(
+    component: Component,
+    config: system_config.SystemConfig,
+    configure: k8s.Container,
+    *,
+    containers: Sequence[k8s.Container],
+    init_containers: Sequence[k8s.Container] = (),
+    volumes: Sequence[k8s.Volume] = (),
+    secrets: Sequence[str] = system_config.JUMPSCALE_SECRETS,
+    **options,
+) -> k8s.PodTemplateSpec:
+    """A pod of JumpScale processes: the system config merged, then `configure` (a `system_init`) fills the
+    configuration volume that the containers mount over the image's own (the cfg-dir pattern, §2.3)."""
+    merge, config_volumes = config.consumer(secrets)
     return component.pod_template(
         containers=containers,
-        init_containers=[config_seed(image), *init_containers],
-        volumes=[config_volume(), *volumes],
+        init_containers=[merge, configure, *init_containers],
+        volumes=[config_volume(), *config_volumes, *volumes],
         **options,
     )
 

@@ -11,12 +11,14 @@ from .environment import OsisSettings
 from .mongo import ReplicatedMongo
 from .pods import container, http_probe
 from .site import Site
+from .system_config import SystemConfig
 
 OSIS_PORT = 5544
 
 
 class OsisDaemon(Component):
-    """Osis on every controller node (DaemonSet), reached as `osis:5544` and on the management IPs."""
+    """Osis on every controller node (DaemonSet), reached as `osis:5544` and, for the physical nodes, on the
+    controllers' management and backplane IPs. Configured by the JumpScale step from `system_config`."""
 
     health_path = "/ping"
 
@@ -26,6 +28,7 @@ class OsisDaemon(Component):
         id: str,
         *,
         mongo: ReplicatedMongo,
+        system_config: SystemConfig,
         settings: OsisSettings = OsisSettings(),
         site: Optional[Site] = None,
         exposure: Exposure = Exposure.INTERNAL | Exposure.KUBERNETES,
@@ -39,16 +42,15 @@ class OsisDaemon(Component):
             command=["jspython", "osisServerStart.py", "main"],
             working_dir="/opt/jumpscale7/apps/osis",
             ports={"osis": OSIS_PORT},
-            env={"MONGODB_URI": mongo.connection_uri},
             mounts=[jumpscale.config_mount()],
             resources=settings.resources,
             security=jumpscale.jumpscale_security(),
             liveness=http_probe("/ping", OSIS_PORT, initial_delay=30),
             readiness=http_probe("/ping", OSIS_PORT, initial_delay=10),
         )
-        self.daemon_set(
-            jumpscale.pod_template(self, settings.image, containers=[osis])
-        )
+        # Plain `node` role and no machine GUID: osis runs no agent (contract §2.4).
+        configure = jumpscale.system_init(settings.image)
+        self.daemon_set(jumpscale.pod_template(self, system_config, configure, containers=[osis]))
         jumpscale.skip_root_checks(self)
         self.expose(exposure, [ServicePort("osis", OSIS_PORT, node_port=settings.node_port)])
         self.depends_on(mongo)

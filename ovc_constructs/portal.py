@@ -25,7 +25,10 @@ from .environment import PortalSettings
 from .files import template
 from .osis import OsisDaemon
 from .pods import NGINX_UID, config_map_volume, container, empty_dir, host_path, http_probe, mount, secret_volume, security_context
+from .release import VersionsManifest
 from .site import Site
+from .system_config import JUMPSCALE_SECRETS, SystemConfig
+from .system_config import file_mount as system_config_file_mount
 
 PORTAL_PORT = 82
 NGINX_HTTP_PORT = 8080
@@ -33,6 +36,10 @@ NGINX_HTTPS_PORT = 8443
 NGINX_HEALTH_PORT = 8081
 TLS_DIR = "/etc/nginx/tls"
 PORTALS_DIR = "/opt/jumpscale7/apps/portals"
+VERSION_DIR = "/opt/cfg/version"
+PORTAL_GUID_PREFIX = "03"
+PORTAL_SECRETS = (*JUMPSCALE_SECRETS, "itsyouonline", "mail")
+"""The bootstrap (configure-portal.py) also reads the itsyou.online client secret and the mail password."""
 
 
 def server_names(domain: str, settings: PortalSettings) -> list[str]:
@@ -81,8 +88,11 @@ class PortalStack(Component):
         *,
         osis: OsisDaemon,
         domain: str,
+        system_config: SystemConfig,
+        versions: VersionsManifest,
         settings: PortalSettings = PortalSettings(),
         billing_host_path: str = "/var/ovc/billing",
+        ovs_credentials_secret: str = "ovs-cred",
         site: Optional[Site] = None,
     ) -> None:
         site = site or osis.site
@@ -112,7 +122,7 @@ class PortalStack(Component):
             command=["jspython", "portal_start.py", "main"],
             working_dir=f"{PORTALS_DIR}/main",
             ports={"portal": PORTAL_PORT},
-            mounts=[jumpscale.config_mount(), mount("portal-data", PORTALS_DIR), jumpscale.billing_mount()],
+            mounts=[jumpscale.config_mount(), mount("portal-data", PORTALS_DIR), jumpscale.billing_mount(), system_config_file_mount()],
             resources=settings.portal_resources,
             security=jumpscale.jumpscale_security(),
             liveness=http_probe("/ping", PORTAL_PORT, initial_delay=60, period=20),
@@ -124,17 +134,31 @@ class PortalStack(Component):
             settings.portal_image,
             command=["sh", "-c", f"cp -an {PORTALS_DIR}/. /seed/"],
             mounts=[mount("portal-data", "/seed")],
-            resources=jumpscale.SEED_RESOURCES,
+            resources=jumpscale.CONFIGURE_RESOURCES,
             security=jumpscale.jumpscale_security(),
+        )
+        # The portal bootstrap (users, groups, location, grid, OAuth clients, OVS credentials, release record)
+        # runs after the JumpScale step, in the same init container (contract §3.5); its jsagent gets a GUID per node.
+        configure = jumpscale.system_init(
+            settings.portal_image,
+            machine_guid=jumpscale.machine_guids(PORTAL_GUID_PREFIX, site.node_names),
+            then=[f"jspython {jumpscale.PORTAL_SCRIPTS}/configure-portal.py"],
+            mounts=[mount("versions-manifest", f"{VERSION_DIR}/{VersionsManifest.FILE}", read_only=True, sub_path=VersionsManifest.FILE),
+                    mount("ovs-cred", "/etc/ovscred", read_only=True)],
         )
         template = jumpscale.pod_template(
             self,
-            settings.portal_image,
-            containers=[nginx, portal, jumpscale.redis_sidecar(settings.redis_image, settings.redis_resources)],
+            system_config,
+            configure,
+            containers=[nginx, portal, jumpscale.jsagent(settings.portal_image, settings.portal_resources),
+                        jumpscale.redis_sidecar(settings.redis_image, settings.redis_resources)],
             init_containers=[seed_portal],
+            secrets=PORTAL_SECRETS,
             volumes=[
                 config_map_volume("nginx-config", config.name),
                 secret_volume("tls", settings.tls.secret_name, mode=0o440),
+                config_map_volume("versions-manifest", versions.config_map.name, keys=[VersionsManifest.FILE]),
+                secret_volume("ovs-cred", ovs_credentials_secret),
                 empty_dir("nginx-tmp"),
                 empty_dir("nginx-cache"),
                 host_path("portal-data", settings.data_host_path),

@@ -34,16 +34,17 @@ echo "serving on $address"
 
 def render_dnsmasq_config(settings: PxeSettings, management_cidr: str) -> str:
     """dnsmasq.conf for the management network, from the environment."""
-    netmask = ipaddress.IPv4Network(management_cidr).netmask
+    network = ipaddress.IPv4Network(management_cidr)
+    if settings.dhcp_range_start and settings.dhcp_range_end:
+        dhcp_range = f"{settings.dhcp_range_start},{settings.dhcp_range_end},{network.netmask},{settings.lease_time}"
+    else:  # only the reserved nodes get an address, like the historical installer's `static` range
+        dhcp_range = f"{network.network_address},static,{network.netmask},{settings.lease_time}"
     next_server = f",,{settings.next_server}" if settings.next_server else ""
     reservations = "".join(f"dhcp-host={r.mac},{r.ip},{r.hostname},infinite\n" for r in settings.reservations)
     return template("dnsmasq.conf").substitute(
         interface=settings.interface,
         lease_file=f"{LEASES_DIR}/dnsmasq.leases",
-        range_start=settings.dhcp_range_start,
-        range_end=settings.dhcp_range_end,
-        netmask=netmask,
-        lease_time=settings.lease_time,
+        dhcp_range=dhcp_range,
         gateway=f"dhcp-option=option:router,{settings.gateway}\n" if settings.gateway else "",
         reservations=reservations,
         tftp_root=TFTP_ROOT,

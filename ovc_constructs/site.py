@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from typing import Optional
 
 from .environment import Environment
 
@@ -12,6 +13,7 @@ class ControllerNode:
     name: str
     management_ip: str
     public_ip: str
+    backplane_ip: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class Site:
 
     nodes: tuple[ControllerNode, ...]
     management_cidr: str
+    backplane_cidr: Optional[str] = None
     image_pull_secrets: tuple[str, ...] = ()
     helper_image: str = "busybox:1.36"
     node_selector_key: str = field(default="kubernetes.io/hostname")
@@ -38,9 +41,15 @@ class Site:
 
     @classmethod
     def from_environment(cls, environment: Environment) -> "Site":
+        backplane = environment.networks.backplane
         return cls(
-            nodes=tuple(ControllerNode(n.name, n.management_ip, n.public_ip) for n in environment.nodes),
-            management_cidr=environment.management.cidr,
+            nodes=tuple(
+                ControllerNode(n.name, environment.address(n, "management") or "", (n.public_ip or "").split("/")[0],
+                               environment.address(n, "backplane"))
+                for n in environment.controllers
+            ),
+            management_cidr=environment.networks.management.cidr,
+            backplane_cidr=backplane.cidr if backplane else None,
             image_pull_secrets=tuple(environment.image_pull_secrets),
             helper_image=environment.helper_image,
         )
@@ -56,3 +65,13 @@ class Site:
     @property
     def public_ips(self) -> list[str]:
         return [n.public_ip for n in self.nodes]
+
+    @property
+    def internal_ips(self) -> list[str]:
+        """Where internal services are published: the management IPs, then the backplane IPs the nodes dial."""
+        return self.management_ips + [n.backplane_ip for n in self.nodes if n.backplane_ip]
+
+    @property
+    def internal_cidrs(self) -> list[str]:
+        """The networks admitted to internal services."""
+        return [self.management_cidr] + ([self.backplane_cidr] if self.backplane_cidr else [])

@@ -12,6 +12,7 @@ from .environment import GrafanaSettings, InfluxSettings, StatsCollectorSettings
 from .files import script, template
 from .pods import config_map_volume, container, empty_dir, exec_probe, host_path, http_probe, mount, secret_volume, security_context
 from .site import Site
+from .system_config import SystemConfig
 
 INFLUX_PORT = 8086
 GRAFANA_PORT = 3000
@@ -118,23 +119,27 @@ class Grafana(Component):
 
 
 class StatsCollector(Component):
-    """Collects node statistics from the management network into InfluxDB; no Service."""
+    """Scans the management network for the nodes' redis (9999) and writes their statistics into InfluxDB; no Service.
 
-    def __init__(self, scope: Construct, id: str, *, influxdb: InfluxDb, settings: StatsCollectorSettings = StatsCollectorSettings(),
-                 site: Optional[Site] = None) -> None:
+    influxdumper also reads osis with the JumpScale client, so it runs with the configured directory
+    (the environment password instead of the image's baked one, contract §14 #7).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, influxdb: InfluxDb, system_config: SystemConfig,
+                 settings: StatsCollectorSettings = StatsCollectorSettings(), site: Optional[Site] = None) -> None:
         site = site or influxdb.site
         super().__init__(scope, id, site=site, name="stats-collector", role="collector", image=settings.image)
         alive = exec_probe(["sh", "-c", "kill -0 1"], initial_delay=30, period=30)
         collector = container(
             "stats-collector",
             settings.image,
-            command=["influxdumper", "--influx-host", "influxdb", "--scan-cidr", site.management_cidr],
+            command=["/opt/jumpscale7/bin/influxdumper", "--influx-host", "influxdb", "--scan-cidr", site.management_cidr],
             mounts=[jumpscale.config_mount()],
             resources=settings.resources,
             security=jumpscale.jumpscale_security(),
             liveness=alive,
             readiness=alive,
         )
-        self.deployment(jumpscale.pod_template(self, settings.image, containers=[collector]))
+        self.deployment(jumpscale.pod_template(self, system_config, jumpscale.system_init(settings.image), containers=[collector]))
         jumpscale.skip_root_checks(self)
         self.depends_on(influxdb)

@@ -1,0 +1,1 @@
+"""The historical installer's system-config format (import-config)."""

@@ -1,0 +1,262 @@
+"""`import-config`: an installer-managed G8's `system-config.yaml` as an environment file (contract §7, §8).
+
+What the installer format holds is carried over; its secret values are not: the environment names the
+Secrets, and `secret_commands` prints the `kubectl` commands that build them from the input file when
+they run (each value is read by `config-value` at that moment, never copied into a file or the repo).
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import shlex
+from dataclasses import dataclass
+from importlib import resources as package_files
+from pathlib import Path
+from typing import Optional, Union
+
+from ..environment import G8_SECRET, NETWORKS, RELEASE_IMAGES, Environment, InvalidEnvironment, Release, read_yaml
+from ..release import shipped_images
+
+SCHEMA = package_files.files("ovc_constructs") / "installer" / "system-config.schema.json"
+INSTALLER_NETWORK = {network: network.replace("_", "-") for network in NETWORKS}
+DEFAULT_DIRECTORIES = {
+    "/var/ovc/billing", "/var/ovc/influxdb", "/var/ovc/mongodb", "/var/ovc/pxeboot", "/var/ovc/0-access-hostkeys",
+    "/var/ovc/grafana", "/var/ovc/0-access", "/var/ovc/ssl", "/var/ovc/.ssh", "/var/ovc/updatelogs",
+}
+"""The installer's own host directories (§1.3); only the operator's extra ones are carried over."""
+CONFIG_VALUE = "python3 -m ovc_constructs config-value"
+
+Path_ = tuple[Union[str, int], ...]
+
+
+@dataclass(frozen=True)
+class SecretSource:
+    """One value of a Secret, and where in the input file it is read from."""
+
+    secret: str
+    key: str
+    path: Path_
+
+    @property
+    def dotted(self) -> str:
+        return dotted(self.path)
+
+
+def dotted(path: Path_) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path))
+
+
+def tls_secret(certificate: str) -> str:
+    return f"tls-{certificate.lower()}"
+
+
+def schema_problems(config: object) -> list[tuple[str, str]]:
+    """Every violation of the installer's schema (written from contract §7), as (field path, message)."""
+    import jsonschema
+
+    validator = jsonschema.Draft6Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
+    return [(dotted(tuple(e.absolute_path)), e.message) for e in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))]
+
+
+def load_system_config(path: Path) -> dict:
+    """Read and check an installer system config; InvalidEnvironment names the file and each field."""
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise InvalidEnvironment(str(path), [("", f"the file must hold a YAML mapping, not {type(data).__name__}")])
+    problems = schema_problems(data)
+    if problems:
+        raise InvalidEnvironment(str(path), problems)
+    return data
+
+
+def public_key(ssh: dict) -> str:
+    """`ssh.public-key` if the config has it (processed configs do), else derived from the private key."""
+    if ssh.get("public-key"):
+        return ssh["public-key"].strip()
+    from cryptography.hazmat.primitives import serialization
+
+    text = ssh["private-key"].encode()
+    for load in (serialization.load_ssh_private_key, serialization.load_pem_private_key):
+        try:
+            key = load(text, password=None)
+        except (ValueError, TypeError):
+            continue
+        return key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+    raise ValueError("not an unencrypted private key (PEM or OpenSSH), and no ssh.public-key is given")
+
+
+def _networks(network: dict) -> dict:
+    networks: dict = {}
+    for name, installer in INSTALLER_NETWORK.items():
+        if isinstance(network.get(installer), dict) and "network" in network[installer]:
+            entry = {"cidr": str(ipaddress.IPv4Network(network[installer]["network"], strict=False))}
+            if "vlan" in network[installer]:
+                entry["vlan"] = network[installer]["vlan"]
+            if name == "management":
+                entry["gateway"] = network[installer]["gateway"]
+            networks[name] = entry
+    networks["public"] = {k: v for k, v in network.get("public", {}).items() if k in ("gateway", "vlan")}
+    networks["providers"] = [{"name": p["name"], "vlan": p["vlan"]} for p in network.get("providers", [])]
+    return networks
+
+
+def _derived(cidr: str, lsb: Optional[int]) -> Optional[str]:
+    if lsb is None:
+        return None
+    return str(ipaddress.IPv4Network(cidr).network_address + lsb)
+
+
+def _node(node: dict, networks: dict) -> dict:
+    entry: dict = {"name": node["name"], "roles": list(node.get("roles", []))}
+    if "ip-lsb" in node:
+        entry["ip_lsb"] = node["ip-lsb"]
+    addresses = {}
+    for name, installer in INSTALLER_NETWORK.items():
+        given = node.get(installer, {}).get("ipaddress") if isinstance(node.get(installer), dict) else None
+        if given and name in networks:
+            address = given.split("/")[0]
+            if address != _derived(networks[name]["cidr"], node.get("ip-lsb")):
+                addresses[name] = address
+    if addresses:
+        entry["addresses"] = addresses
+    if node.get("fallback"):
+        entry["public_ip"] = node["fallback"]["ipaddress"]
+    if node.get("management", {}).get("macaddress"):
+        entry["management_mac"] = node["management"]["macaddress"].lower()
+    if node.get("ipmi", {}).get("macaddress"):
+        entry["ipmi"] = {"mac": node["ipmi"]["macaddress"].lower(), "username": node["ipmi"]["username"]}
+    return entry
+
+
+def _pxe(environment: dict) -> Optional[dict]:
+    """DHCP reservations for the cpu and storage nodes (only they are (re)installed); none in a converged G8."""
+    nodes = environment["nodes"]
+    if any(len(n["roles"]) > 1 and "controller" in n["roles"] for n in nodes):
+        return None
+    management = environment["networks"]["management"]
+    reservations = []
+    for node in nodes:
+        address = node.get("addresses", {}).get("management") or _derived(management["cidr"], node.get("ip_lsb"))
+        if "controller" not in node["roles"] and node.get("management_mac") and address:
+            reservations.append({"mac": node["management_mac"], "ip": address, "hostname": node["name"]})
+    return {"interface": "mgmt", "gateway": management["gateway"], "reservations": reservations}
+
+
+def to_environment(config: dict) -> tuple[dict, list[SecretSource], list[str]]:
+    """The environment data, the Secret values it needs (read from `config` later), and notes for the operator."""
+    env, network = config["environment"], config["network"]
+    networks = _networks(network)
+    nodes = [_node(n, networks) for n in config["nodes"]]
+    secrets = [SecretSource(G8_SECRET, "environment-password", ("environment", "password")),
+               SecretSource(G8_SECRET, "itsyouonline-client-secret", ("itsyouonline", "clientSecret")),
+               SecretSource(G8_SECRET, "mailclient-password", ("mailclient", "passwd")),
+               SecretSource(G8_SECRET, "ssh-private-key", ("ssh", "private-key"))]
+    notes: list[str] = []
+    data: dict = {
+        "name": env["subdomain"],
+        "grid_id": env["grid"]["id"],
+        "subdomain": env["subdomain"],
+        "basedomain": env["basedomain"],
+        "networks": networks,
+        "nodes": nodes,
+        "ssh": {"public_key": public_key(config["ssh"])},
+        "itsyouonline": {"client_id": config["itsyouonline"]["clientId"], "environment": config["itsyouonline"]["environment"]},
+        "mail": {k: config["mailclient"][k] for k in ("server", "port", "login", "sender")},
+        "certificates": dict(env["ssl"]),
+        "ovs": {"type": env["type"], **{k: env[f"ovs_{k}"] for k in ("repo_url", "version") if env.get(f"ovs_{k}")}},
+        "timezone": config["timezone"],
+    }
+    if env.get("user"):
+        data["admin_user"] = env["user"]
+    if config.get("support"):
+        github = config["support"]["github"]
+        data["support"] = {"github": {"client_id": github["client_id"], "teams": github["teams"]}}
+        secrets.append(SecretSource(G8_SECRET, "github-client-secret", ("support", "github", "client_secret")))
+    if config.get("alerta"):
+        data["alerta"] = {"api_url": config["alerta"]["api_url"]}
+        secrets.append(SecretSource(G8_SECRET, "alerta-api-key", ("alerta", "api_key")))
+    if config.get("limits"):
+        data["limits"] = config["limits"]
+    cisco = []
+    for index, switch in enumerate(network.get("cisco", [])):
+        cisco.append({k: v for k, v in switch.items() if k != "password"})
+        secrets.append(SecretSource(G8_SECRET, f"cisco-password-{switch['name']}", ("network", "cisco", index, "password")))
+    data["switches"] = {"cisco": cisco, "mellanox": network.get("mellanox", {})}
+    for index, node in enumerate(config["nodes"]):
+        if node.get("ipmi", {}).get("password") is not None:
+            secrets.append(SecretSource(G8_SECRET, f"ipmi-password-{node['name']}", ("nodes", index, "ipmi", "password")))
+    data["portal"] = {"tls": {"mode": "secret", "secret_name": tls_secret(env["ssl"]["root"])}}
+    for name in sorted(set(env["ssl"].values())):
+        if name not in config["certificates"]:
+            notes.append(f"environment.ssl names certificate {name!r}, which certificates does not hold: create Secret {tls_secret(name)} yourself")
+            continue
+        secrets += [SecretSource(tls_secret(name), "tls.crt", ("certificates", name, "crt")),
+                    SecretSource(tls_secret(name), "tls.key", ("certificates", name, "key"))]
+    extra = [d for d in config.get("directories", []) if d.get("path", "").rstrip("/") not in DEFAULT_DIRECTORIES]
+    folders = [{"id": re.sub(r"[^a-z0-9-]+", "-", d["path"].rstrip("/").rsplit("/", 1)[-1].lower()).strip("-") or "folder", "path": d["path"]}
+               for d in extra if d.get("sync")]
+    if folders:
+        data["billing_sync"] = {"folders": folders}
+    notes += [f"directories entry {d['path']} (sync: false) is not carried over: prepare it on the controllers yourself"
+              for d in extra if not d.get("sync")]
+    pxe = _pxe(data)
+    if pxe:
+        data["pxe"] = pxe
+    pins = _pins()
+    release = Release()
+    floating = sorted(name for name, tag in shipped_images(release.version).items() if tag == "latest" and name in pins)
+    if floating:
+        data["release"] = {"images": {name: pins[name] for name in floating}}
+        notes += [f"release {release.version} gives {name} the tag 'latest'; pinned to {pins[name]}" for name in floating]
+    return data, secrets, notes
+
+
+def _pins() -> dict[str, str]:
+    """The tag each release image has in the library's own settings defaults: what a floating tag is pinned to."""
+    pins = {}
+    for (section, field), name in RELEASE_IMAGES.items():
+        settings_type = Environment.model_fields[section].annotation
+        settings_type = next((t for t in getattr(settings_type, "__args__", (settings_type,)) if t is not type(None)))
+        default = settings_type.model_fields[field].default
+        pins[name] = default.split(":", 1)[1] if isinstance(default, str) and ":" in default else pins.get(name)
+    return {name: tag for name, tag in pins.items() if tag}
+
+
+def secret_commands(secrets: list[SecretSource], source: Path, namespace: str) -> str:
+    """The `kubectl` commands (bash) that create or update every Secret from the input file when run."""
+    quoted = shlex.quote(str(source))
+    lines = [f"# Secrets of this G8, read from {source} when these commands run (bash; ovc_constructs importable).",
+             f"kubectl create namespace {namespace} --dry-run=client -o yaml | kubectl apply -f -"]
+    by_secret: dict[str, list[SecretSource]] = {}
+    for item in secrets:
+        by_secret.setdefault(item.secret, []).append(item)
+    for name, items in by_secret.items():
+        def value(item: SecretSource) -> str:
+            return f"<({CONFIG_VALUE} {quoted} {shlex.quote(item.dotted)})"
+        if name.startswith("tls-"):
+            parts = [f"--cert={value(items[0])}", f"--key={value(items[1])}"]
+            kind = "tls"
+        else:
+            parts = [f"--from-file={item.key}={value(item)}" for item in items]
+            kind = "generic"
+        lines.append(f"kubectl -n {namespace} create secret {kind} {name} \\\n  " + " \\\n  ".join(parts)
+                     + " \\\n  --dry-run=client -o yaml | kubectl apply -f -")
+    lines.append(f"kubectl -n {namespace} get secret ovs-cred >/dev/null 2>&1 || kubectl -n {namespace} create secret generic ovs-cred "
+                 "--from-literal=edgeuser=edgeuser "
+                 "--from-file=edgepassword=<(python3 -c 'import secrets; print(secrets.token_urlsafe(24), end=\"\")')")
+    return "\n".join(lines) + "\n"
+
+
+def config_value(config: dict, path: str) -> str:
+    """The text at a dotted path such as `nodes[0].ipmi.password` (what the printed commands read)."""
+    value: object = config
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        key: Union[str, int] = int(part[1:-1]) if part.startswith("[") else part
+        try:
+            value = value[key]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            raise KeyError(f"{path}: no such key in the system config") from None
+    if not isinstance(value, (str, int)):
+        raise KeyError(f"{path}: not a single value")
+    return str(value)
