@@ -214,7 +214,7 @@ class Component(Construct):
         if owner.node.path in self._digest_skipped or all("@sha256:" in i for i in images):
             return
         self._digest_skipped.add(owner.node.path)
-        reason = "images pinned by tag (seed defaults); pin them by digest in the environment file to enable this check"
+        reason = "images pinned by tag (release manifest); pin them by digest under release.images to enable this check"
         self.skip_check("CKV_K8S_43", reason, on=owner)
         self.skip_check("CKV_K8S_15", f"IfNotPresent on purpose (a G8 may be air-gapped); {reason}", on=owner)
 

@@ -141,7 +141,8 @@ class ReplicatedMongo(Component):
         mongod = container(
             "mongod",
             self.settings.image,
-            args=["mongod", "--replSet", REPLICA_SET, "--port", str(MONGO_PORT), "--dbpath", "/data/db", *keyfile_args],
+            # 3.6+ binds to localhost unless told; `--bind_ip 0.0.0.0` means all interfaces in 3.4 and later alike.
+            args=["mongod", "--replSet", REPLICA_SET, "--bind_ip", "0.0.0.0", "--port", str(MONGO_PORT), "--dbpath", "/data/db", *keyfile_args],
             ports={"mongodb": MONGO_PORT},
             mounts=[mount("data", "/data/db"), mount("tmp", "/tmp")] + ([mount("keyfile", KEYFILE_DIR, read_only=True)] if self.auth else []),
             resources=self.settings.resources,

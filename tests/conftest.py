@@ -14,12 +14,18 @@ import pytest  # noqa: E402
 import yaml  # noqa: E402
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode  # noqa: E402
 
-from ovc_constructs import G8Chart, parse_environment  # noqa: E402
+from ovc_constructs import ControllerNode, G8Chart, Site, parse_environment  # noqa: E402
+from ovc_constructs.environment import CB_MASTER  # noqa: E402
+from ovc_constructs.system_config import SystemConfig  # noqa: E402
 from ovc_constructs.syncthing import device_id_from_der  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = sorted((ROOT / "apps" / "environments").glob("*.yaml"))
 EXAMPLE = ROOT / "apps" / "environments" / "be-g8-3.yaml"
+"""The split G8 (3 controllers, 2 cpu and 2 storage nodes), imported from examples/system-config/be-g8-3.yaml."""
+CONVERGED = ROOT / "apps" / "environments" / "be-conv-1.yaml"
+OLD_FORMAT = ROOT / "tests" / "fixtures" / "environment-0.1.yaml"
+"""An environment file of the controller-only format of ovc_constructs 0.1 (migrate-env)."""
 
 
 class KubernetesYamlSnapshot(SingleFileSnapshotExtension):
@@ -54,13 +60,31 @@ def merge(base: dict, overrides: dict) -> dict:
     return result
 
 
-def nodes(count: int, subnet: str = "10.199.0", public: str = "185.69.164") -> list[dict]:
-    """`count` controller nodes with valid (made-up) Syncthing device IDs."""
+def nodes(count: int) -> list[dict]:
+    """`count` controller nodes (environment-file form) with valid (made-up) Syncthing device IDs."""
     return [
-        {"name": f"ctrl-{i:02d}", "management_ip": f"{subnet}.{10 + i}", "public_ip": f"{public}.{10 + i}",
+        {"name": f"ctrl-{i:02d}", "roles": ["controller"], "ip_lsb": 10 + i, "public_ip": f"185.69.164.{10 + i}",
          "syncthing_device_id": device_id_from_der(f"ctrl-{i:02d}".encode())}
         for i in range(1, count + 1)
     ]
+
+
+def controller_nodes(count: int) -> tuple[ControllerNode, ...]:
+    """The same controllers as library objects (management, public and backplane addresses of the example)."""
+    return tuple(ControllerNode(f"ctrl-{i:02d}", f"10.199.0.{10 + i}", f"185.69.164.{10 + i}", f"10.199.8.{10 + i}")
+                 for i in range(1, count + 1))
+
+
+def site(count: int = 3) -> Site:
+    return Site(nodes=controller_nodes(count), management_cidr="10.199.0.0/22", backplane_cidr="10.199.8.0/24")
+
+
+def system_config(chart: cdk8s.Chart) -> SystemConfig:
+    """The example G8's system config in `chart`, for JumpScale components built alone."""
+    from ovc_constructs import load_environment
+
+    env = load_environment(EXAMPLE)
+    return SystemConfig(chart, "system-config", environment=env, image=env.image(CB_MASTER))
 
 
 def environment(**overrides):
@@ -134,12 +158,13 @@ def example_manifests() -> list[dict]:
 DIGEST = "@sha256:" + "ab" * 32
 VARIANTS = {
     "five-nodes": lambda: environment(name="five", nodes=nodes(5)),
-    "traefik-existing-tls": lambda: environment(name="traefik", portal={"public": {"mode": "traefik"}, "tls": {"mode": "secret"}}),
+    "traefik-cert-manager": lambda: environment(name="traefik", portal={"public": {"mode": "traefik"}, "tls": {"mode": "cert-manager"}}),
     "pinned-by-digest": lambda: environment(
-        name="pinned", helper_image="busybox:1.36" + DIGEST, mongo={"image": "mongo:3.4" + DIGEST},
-        osis={"image": "jumpscale/osis:7.2" + DIGEST}, influxdb={"image": "influxdb:1.4" + DIGEST}),
+        name="pinned", helper_image="busybox:1.36" + DIGEST,
+        release={"images": {"mongo": "3.7.2" + DIGEST, CB_MASTER: "2.4.5.3" + DIGEST, "influxdb": "1.4" + DIGEST}}),
     "privileged-pxe-all-pods": lambda: environment(name="everything", pxe={**example_data()["pxe"], "privileged": True},
-                                                   qa={"enabled": True}, ovc_versions={"exposure": ["kubernetes", "public"]}),
+                                                   qa={"enabled": True}, release={"images": {"openvcloud/qa": "2.4.5.3"}},
+                                                   ovc_versions={"exposure": ["kubernetes", "public"]}),
     "no-sync-no-pxe": lambda: environment(name="minimal", billing_sync={"enabled": False}, pxe=None,
                                           nodes=[{k: v for k, v in n.items() if k != "syncthing_device_id"} for n in nodes(3)]),
 }
@@ -150,13 +175,12 @@ def all_outputs() -> dict[str, list[dict]]:
     """The synthesized output of every shipped environment file and of every variant."""
     from ovc_constructs import load_environment
 
-    from ovc_constructs import ControllerNode, MongoAuth, ReplicatedMongo, Site
+    from ovc_constructs import MongoAuth, ReplicatedMongo
 
     outputs = {path.stem: synth(load_environment(path)) for path in ENVIRONMENTS}
     outputs.update({name: synth(build()) for name, build in VARIANTS.items()})
-    site = Site(nodes=tuple(ControllerNode(n["name"], n["management_ip"], n["public_ip"]) for n in nodes(3)), management_cidr="10.199.0.0/22")
     outputs["standalone-mongo-with-auth"] = synth_construct(
-        lambda chart: ReplicatedMongo(chart, "mongo", site=site, auth=MongoAuth(secret_name="mongo-auth")))
+        lambda chart: ReplicatedMongo(chart, "mongo", site=site(3), auth=MongoAuth(secret_name="mongo-auth")))
     return outputs
 
 
