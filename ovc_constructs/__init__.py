@@ -1,48 +1,55 @@
-"""Typed cdk8s constructs for the OpenvCloud G8 controller stack."""
+"""Typed cdk8s constructs for the OpenvCloud G8 controller stack.
+
+Names load on first use (PEP 562), so the command line (`validate`, `config-value`, ...) does not start
+the jsii runtime unless it synthesizes.
+"""
 import os
+from importlib import import_module
 
 # jsii prints a large end-of-life banner on Node 20, the Node of our build machines.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from .agents import AgentController, GeneralJsAgent
-from .billing_sync import BillingSync
-from .chart import G8Chart
-from .controller_pods import ControllerService, Management, OvcVersions, Qa, UptimeMonitor, ZeroAccess
-from .component import Component, Exposure, ServicePort
-from .environment import Environment, InvalidEnvironment, load_environment, parse_environment
-from .mongo import MongoAuth, ReplicatedMongo
-from .osis import OsisDaemon
-from .portal import PortalStack
-from .pxeboot import PxeBoot
-from .timeseries import Grafana, InfluxDb, StatsCollector
-from .site import ControllerNode, Site
+_EXPORTS = {
+    "AgentController": "agents",
+    "GeneralJsAgent": "agents",
+    "BillingSync": "billing_sync",
+    "G8Chart": "chart",
+    "ControllerService": "controller_pods",
+    "Management": "controller_pods",
+    "OvcVersions": "controller_pods",
+    "Qa": "controller_pods",
+    "UptimeMonitor": "controller_pods",
+    "ZeroAccess": "controller_pods",
+    "Component": "component",
+    "Exposure": "component",
+    "ServicePort": "component",
+    "Environment": "environment",
+    "InvalidEnvironment": "environment",
+    "load_environment": "environment",
+    "parse_environment": "environment",
+    "MongoAuth": "mongo",
+    "ReplicatedMongo": "mongo",
+    "OsisDaemon": "osis",
+    "PortalStack": "portal",
+    "PxeBoot": "pxeboot",
+    "VersionsManifest": "versions_manifest",
+    "SystemConfig": "system_config",
+    "Grafana": "timeseries",
+    "InfluxDb": "timeseries",
+    "StatsCollector": "timeseries",
+    "ControllerNode": "site",
+    "Site": "site",
+}
+__all__ = sorted(_EXPORTS)
 
-__all__ = [
-    "ControllerService",
-    "Management",
-    "OvcVersions",
-    "PxeBoot",
-    "Qa",
-    "UptimeMonitor",
-    "ZeroAccess",
-    "BillingSync",
-    "Grafana",
-    "InfluxDb",
-    "StatsCollector",
-    "AgentController",
-    "GeneralJsAgent",
-    "PortalStack",
-    "Component",
-    "ControllerNode",
-    "Environment",
-    "Exposure",
-    "G8Chart",
-    "InvalidEnvironment",
-    "OsisDaemon",
-    "MongoAuth",
-    "ReplicatedMongo",
-    "ServicePort",
-    "Site",
-    "load_environment",
-    "parse_environment",
-]
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'ovc_constructs' has no attribute {name!r}")
+    value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list:
+    return sorted(list(globals()) + __all__)

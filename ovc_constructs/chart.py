@@ -15,7 +15,7 @@ from .controller_pods import Management, OvcVersions, Qa, UptimeMonitor, ZeroAcc
 from .portal import PortalStack
 from .pxeboot import PxeBoot
 from .timeseries import Grafana, InfluxDb, StatsCollector
-from .release import VersionsManifest
+from .versions_manifest import VersionsManifest
 from .site import Site
 from .system_config import SystemConfig
 

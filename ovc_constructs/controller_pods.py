@@ -13,7 +13,7 @@ from .component import Component, Exposure, ServicePort
 from .environment import ManagementSettings, QaSettings, ServiceSettings, UptimeMonitorSettings, VersionsSettings, ZeroAccessSettings
 from .pods import NGINX_UID, config_map_volume, container, empty_dir, exec_probe, host_path, http_probe, mount, security_context, tcp_probe
 from .pxeboot import render_static_nginx_config
-from .release import VersionsManifest
+from .versions_manifest import VersionsManifest
 from .site import Site
 from .system_config import CONFIG_DIR, JUMPSCALE_SECRETS, SECRET_GROUPS, SystemConfig, dir_mount, file_mount
 

@@ -25,7 +25,7 @@ from .environment import PortalSettings
 from .files import template
 from .osis import OsisDaemon
 from .pods import NGINX_UID, config_map_volume, container, empty_dir, host_path, http_probe, mount, secret_volume, security_context
-from .release import VersionsManifest
+from .versions_manifest import VersionsManifest
 from .site import Site
 from .system_config import JUMPSCALE_SECRETS, SystemConfig
 from .system_config import file_mount as system_config_file_mount

@@ -9,8 +9,6 @@ from functools import lru_cache
 from importlib import resources as package_files
 
 import yaml
-from cdk8s_plus_27 import k8s
-from constructs import Construct
 
 from .environment import Environment
 
@@ -42,18 +40,3 @@ def versions_manifest(environment: Environment) -> dict:
         "images": environment.images(),
         "repos": base.get("repos", []),
     }
-
-
-class VersionsManifest(Construct):
-    """ConfigMap `versions-manifest` (key `versions-manifest.yaml`): read by the portal bootstrap, served by ovc-versions."""
-
-    FILE = "versions-manifest.yaml"
-
-    def __init__(self, scope: Construct, id: str, *, environment: Environment) -> None:
-        super().__init__(scope, id)
-        self.manifest = versions_manifest(environment)
-        self.text = yaml.safe_dump(self.manifest, sort_keys=False)
-        self.config_map = k8s.KubeConfigMap(
-            self, "config-map", metadata=k8s.ObjectMeta(name="versions-manifest", labels={"app.kubernetes.io/name": "versions-manifest"}),
-            data={self.FILE: self.text},
-        )
