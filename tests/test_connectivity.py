@@ -149,8 +149,8 @@ CLOSED = [
 
 def edge(manifests: list[dict], row: tuple, environment: str = "be-g8-3") -> bool:
     source, destination, port, protocol = row
-    network, _, host = source.partition(".")
-    if network in ADDRESSES[environment]:
+    network, dot, host = source.partition(".")
+    if dot and network in ADDRESSES[environment]:
         source = f"{ADDRESSES[environment][network]}.{host}"
     found = pods(manifests)
     return admitted(manifests, found[source] if source in found else source, found[destination], port, protocol)
