@@ -187,6 +187,8 @@ def to_environment(config: dict) -> tuple[dict, list[SecretSource], list[str]]:
         if node.get("ipmi", {}).get("password") is not None:
             secrets.append(SecretSource(G8_SECRET, f"ipmi-password-{node['name']}", ("nodes", index, "ipmi", "password")))
     data["portal"] = {"tls": {"mode": "secret", "secret_name": tls_secret(env["ssl"]["root"])}}
+    # The installer's InfluxDB host path (contract §1.3, §3.7): the G8's existing statistics stay where they are.
+    data["paths"] = {"influx": "/var/ovc/influxdb"}
     for name in sorted(set(env["ssl"].values())):
         if name not in config["certificates"]:
             notes.append(f"environment.ssl names certificate {name!r}, which certificates does not hold: create Secret {tls_secret(name)} yourself")
