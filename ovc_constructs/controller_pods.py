@@ -75,7 +75,8 @@ class ControllerService(Component):
                                               containers=[main], secrets=secrets, **options)
         else:
             merge, config_volumes = system_config.consumer(secrets)
-            template = self.pod_template(containers=[main], init_containers=[merge], **{**options, "volumes": [*config_volumes, *volumes]})
+            template = self.pod_template(containers=[main], init_containers=[merge], annotations={jumpscale.CHECKSUM_ANNOTATION: system_config.checksum},
+                                         **{**options, "volumes": [*config_volumes, *volumes]})
         self.deployment(template)
         jumpscale.skip_root_checks(self)
         exposure = Exposure.from_names(settings.exposure)

@@ -449,6 +449,7 @@ class PortalSettings(StrictModel):
     )
     nginx_resources: Resources = resources("50m", "64Mi", "1", "256Mi")
     portal_resources: Resources = resources("200m", "512Mi", "2", "2Gi")
+    jsagent_resources: Resources = resources("100m", "256Mi", "1", "1Gi")
     redis_resources: Resources = resources("20m", "32Mi", "500m", "160Mi")
 
 

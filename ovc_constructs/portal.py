@@ -150,7 +150,7 @@ class PortalStack(Component):
             self,
             system_config,
             configure,
-            containers=[nginx, portal, jumpscale.jsagent(settings.portal_image, settings.portal_resources),
+            containers=[nginx, portal, jumpscale.jsagent(settings.portal_image, settings.jsagent_resources),
                         jumpscale.redis_sidecar(settings.redis_image, settings.redis_resources)],
             init_containers=[seed_portal],
             secrets=PORTAL_SECRETS,
@@ -167,7 +167,9 @@ class PortalStack(Component):
             ],
             fs_group=NGINX_UID,
             low_ports=True,  # the portal binds 82 as a capability-less root
-            annotations={"checksum/nginx-config": hashlib.sha256(self.nginx_config.encode()).hexdigest()},
+            # The bootstrap records the release: a new versions manifest must roll the portal too.
+            annotations={"checksum/nginx-config": hashlib.sha256(self.nginx_config.encode()).hexdigest(),
+                         "checksum/versions-manifest": hashlib.sha256(versions.text.encode()).hexdigest()},
         )
         self.daemon_set(template)
         jumpscale.skip_root_checks(self)

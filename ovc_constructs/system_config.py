@@ -8,6 +8,7 @@ consumer pod merges in, at start, only the secret values it needs, read from the
 """
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 from dataclasses import dataclass
@@ -179,6 +180,9 @@ class SystemConfig(Construct):
         self.config, self.secrets = processed_config(environment)
         self.image = image
         self.text = json.dumps(self.config, indent=2, sort_keys=True) + "\n"
+        fields = json.dumps([{"path": list(f.path), "file": f.file, "group": f.group} for f in self.secrets], indent=2) + "\n"
+        # Readers get the file at pod start only (a subPath never updates): a change must roll their pods.
+        self.checksum = hashlib.sha256((self.text + fields).encode()).hexdigest()
         self.config_map = k8s.KubeConfigMap(
             self,
             "config-map",
@@ -186,8 +190,7 @@ class SystemConfig(Construct):
             data={
                 # JSON is YAML: every reader (PyYAML) loads it as the installer's YAML.
                 CONFIG_FILE: self.text,
-                "secret-fields.json": json.dumps(
-                    [{"path": list(f.path), "file": f.file, "group": f.group} for f in self.secrets], indent=2) + "\n",
+                "secret-fields.json": fields,
                 "merge-system-config.py": script("merge-system-config.py"),
             },
         )
