@@ -22,8 +22,13 @@ if kind == "bare":
 else:
     from ovc_constructs import G8Chart, parse_environment
     from ovc_constructs.syncthing import device_id_from_der
-    data = {"name": "bench", "domain": "bench.example.com", "management": {"cidr": "10.199.0.0/22"},
-            "nodes": [{"name": f"ctrl-{i:02d}", "management_ip": f"10.199.{i // 250}.{i % 250 + 2}",
+    # One G8 with `count` controllers (the nodes the chart places pods on), in the environment file's form.
+    data = {"grid_id": 1, "subdomain": "bench", "basedomain": "example.com",
+            "networks": {"management": {"cidr": "10.199.0.0/22", "gateway": "10.199.0.1"},
+                         "backplane": {"cidr": "10.199.8.0/22"}},
+            "itsyouonline": {"client_id": "bench", "environment": "bench"},
+            "release": {"images": {"syncthing/syncthing": "0.14"}},
+            "nodes": [{"name": f"ctrl-{i:02d}", "roles": ["controller"], "ip_lsb": i + 11,
                        "public_ip": f"185.69.{i // 250}.{i % 250 + 2}",
                        "syncthing_device_id": device_id_from_der(f"ctrl-{i:02d}".encode())} for i in range(count)]}
     G8Chart(app, "bench", environment=parse_environment(data))

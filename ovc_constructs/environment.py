@@ -603,6 +603,27 @@ RELEASE_IMAGES: dict[tuple[str, str], str] = {
 """(environment section, settings field) -> the release manifest's image name (contract §1.5)."""
 
 
+def default_tags() -> dict[str, str]:
+    """The tag each release image has in the settings' own defaults: what a floating `latest` is pinned to."""
+    pins: dict[str, str] = {}
+    for (section, field), name in RELEASE_IMAGES.items():
+        annotation = Environment.model_fields[section].annotation
+        settings_type = next(t for t in getattr(annotation, "__args__", (annotation,)) if t is not type(None))
+        default = settings_type.model_fields[field].default
+        if isinstance(default, str) and ":" in default:
+            pins.setdefault(name, default.split(":", 1)[1])
+    return pins
+
+
+def floating_pins(version: str, images: dict[str, str]) -> dict[str, str]:
+    """Pins for the images that release `version` (with `images` overrides) leaves on `latest`."""
+    from .release import shipped_images
+
+    effective = {**shipped_images(version), **images}
+    pins = default_tags()
+    return {name: pins[name] for name, tag in sorted(effective.items()) if tag == "latest" and name in pins}
+
+
 class Environment(StrictModel):
     """One G8: its identity, networks, every node with its roles, and every controller component's settings."""
 
@@ -892,6 +913,10 @@ class Environment(StrictModel):
             if folder == mongo or mongo in folder.parents or folder in mongo.parents:
                 found.append((f"{field}.path" if extra else field,
                               f"{path!r} overlaps the MongoDB data in {self.mongo.host_path}; MongoDB is replicated by its replica set, never synced"))
+            nested = next((other for _, other, _ in self.sync_folders() if other != path and PurePosixPath(other) in folder.parents), None)
+            if nested:
+                found.append((f"{field}.path" if extra else field,
+                              f"{path!r} lies inside the synced folder {nested!r}; Syncthing folders must not nest"))
             for seen, key, value in ((ids, "id", folder_id), (paths, "path", path)):
                 if value in seen and extra:
                     found.append((f"{field}.{key}", f"{value!r} is already synced as folder {seen[value]!r}"))
@@ -934,6 +959,9 @@ def _message(error: dict) -> str:
         return f"unknown key (value {error['input']!r}); check the spelling against docs/environment.schema.json"
     if kind == "missing":
         return "required field is missing"
+    if kind in ("model_type", "model_attributes_type") and isinstance(error["input"], (str, int, float)):
+        # Most likely a secret value where a reference belongs: say what is expected, never echo the value.
+        return "expected a mapping here (for a secret: {secret: NAME, key: KEY}, a reference to a Secret); the value is not shown"
     return f"{error['msg']} (got {error['input']!r})"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Optional
 
-from .environment import RELEASE_IMAGES, IMAGE_REF
+from .environment import IMAGE_REF, RELEASE_IMAGES, Release, floating_pins
 
 
 def migrate(old: dict, *, grid_id: int, client_id: str, iyo_environment: Optional[str] = None) -> tuple[dict, list[str]]:
@@ -43,6 +43,10 @@ def migrate(old: dict, *, grid_id: int, client_id: str, iyo_environment: Optiona
             images[name] = match["tag"] + (f"@{match['digest']}" if match["digest"] else "")
         else:
             notes.append(f"{section}.{field} {image!r} dropped: {section} now runs the release's {name}")
+    version = str((data.get("release") or {}).get("version", Release().version))
+    pins = floating_pins(version, images)
+    images.update(pins)
+    notes += [f"release {version} gives {name} the tag 'latest'; pinned to {tag}" for name, tag in pins.items()]
     new = {
         "name": data.pop("name", subdomain),
         "grid_id": grid_id,

@@ -9,10 +9,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ovc_constructs import BillingSync, ControllerNode, InvalidEnvironment, ReplicatedMongo, Site
+from ovc_constructs import BillingSync, InvalidEnvironment, ReplicatedMongo
 from ovc_constructs.syncthing import Folder, Peer, device_id_from_pem, generate_identity, render_config, write_identities
 
-from .conftest import container_named, environment, find, find_all, nodes, pod_spec, synth, synth_construct
+from .conftest import container_named, environment, find, find_all, nodes, pod_spec, site, synth, synth_construct
 
 SYNCTHING = shutil.which("syncthing")
 needs_syncthing = pytest.mark.skipif(SYNCTHING is None, reason="syncthing (Debian package) is installed by `make test`")
@@ -52,10 +52,12 @@ def test_identity_is_picked_by_node_name_from_one_secret(example_manifests):
 def test_replicates_billing_influx_and_grafana_host_paths(example_manifests):
     volumes = {v["name"]: v for v in pod_spec(find(example_manifests, "DaemonSet", "billing-sync"))["volumes"]}
     synced = {n: v["hostPath"]["path"] for n, v in volumes.items() if "hostPath" in v}
-    assert {"folder-billing": "/var/ovc/billing", "folder-influx": "/var/ovc/influx", "folder-grafana": "/var/ovc/grafana"}.items() <= synced.items()
+    # The example keeps the installer's InfluxDB path (paths.influx); the exports folder is its own extra one (system config `directories`).
+    assert {"folder-billing": "/var/ovc/billing", "folder-influx": "/var/ovc/influxdb", "folder-grafana": "/var/ovc/grafana",
+            "folder-ssh": "/var/ovc/.ssh", "folder-exports": "/var/ovc/exports"}.items() <= synced.items()
     assert "/var/ovc/mongodb" not in synced.values()
     mounts = {m["mountPath"] for m in container_named(find(example_manifests, "DaemonSet", "billing-sync"), "syncthing")["volumeMounts"]}
-    assert {"/var/ovc/billing", "/var/ovc/influx", "/var/ovc/grafana"} <= mounts
+    assert {"/var/ovc/billing", "/var/ovc/influxdb", "/var/ovc/grafana"} <= mounts
 
 
 @pytest.mark.parametrize("count", [3, 5])
@@ -63,18 +65,28 @@ def test_every_node_is_a_device_and_every_folder_is_shared_with_all(count):
     env = environment(nodes=nodes(count), billing_sync={"folders": [{"id": "images", "path": "/var/ovc/images"}]})
     per_node = configs(synth(env))
     assert sorted(per_node) == [n.name for n in env.nodes]
-    expected = {n.syncthing_device_id: f"tcp://{n.management_ip}:22000" for n in env.nodes}
+    # The controllers sync over their management addresses (`<management network + ip_lsb>`).
+    management = {n.name: env.address(n, "management") for n in env.nodes}
+    assert management["ctrl-01"] == "10.199.0.11"
+    expected = {n.syncthing_device_id: f"tcp://{management[n.name]}:22000" for n in env.nodes}
     for node in env.nodes:
         root = per_node[node.name]
         assert {d.get("id"): d.find("address").text for d in root.findall("device")} == expected
-        assert root.find("options/listenAddress").text == f"tcp://{node.management_ip}:22000"
+        assert root.find("options/listenAddress").text == f"tcp://{management[node.name]}:22000"
         folders = {f.get("id"): f for f in root.findall("folder")}
         assert {i: f.get("path") for i, f in folders.items()} == {
-            "billing": "/var/ovc/billing", "influx": "/var/ovc/influx", "grafana": "/var/ovc/grafana", "pxeboot": "/var/ovc/pxeboot",
+            "billing": "/var/ovc/billing", "influx": "/var/ovc/influxdb", "grafana": "/var/ovc/grafana", "pxeboot": "/var/ovc/pxeboot",
             "0-access": "/var/ovc/0-access", "0-access-hostkeys": "/var/ovc/0-access-hostkeys", "images": "/var/ovc/images",
-            "mongo-backups": "/var/ovc/backups/mongodb"}
+            "mongo-backups": "/var/ovc/backups/mongodb", "ssh": "/var/ovc/.ssh"}
         for folder in folders.values():
             assert {d.get("id") for d in folder.findall("device")} == set(expected)
+
+
+def test_only_controllers_are_devices(example_manifests):
+    """BillingSync runs on the controllers only: the cpu and storage nodes get no config and are no devices."""
+    per_node = configs(example_manifests)
+    assert sorted(per_node) == ["ctrl-01", "ctrl-02", "ctrl-03"]
+    assert {d.get("name") for d in per_node["ctrl-01"].findall("device")} == {"ctrl-01", "ctrl-02", "ctrl-03"}
 
 
 def test_air_gapped_options_and_loopback_gui(example_manifests):
@@ -94,11 +106,10 @@ def test_mongodb_data_is_never_a_folder():
         environment(billing_sync={"folders": [{"id": "mongo", "path": "/var/ovc/mongodb"}]})
     with pytest.raises(InvalidEnvironment, match=r"billing_sync.folders\[0\].path: '/var/ovc' overlaps the MongoDB data"):
         environment(billing_sync={"folders": [{"id": "all", "path": "/var/ovc"}]})
-    site = Site(nodes=tuple(ControllerNode(n["name"], n["management_ip"], n["public_ip"]) for n in nodes(3)), management_cidr="10.199.0.0/22")
     ids = {n["name"]: n["syncthing_device_id"] for n in nodes(3)}
     with pytest.raises(ValueError, match="BillingSync never syncs MongoDB data"):
-        synth_construct(lambda c: BillingSync(c, "sync", site=site, device_ids=ids, folders=[("db", "/var/ovc/mongodb/db")],
-                                              mongo=ReplicatedMongo(c, "mongo", site=site)))
+        synth_construct(lambda c: BillingSync(c, "sync", site=site(3), device_ids=ids, folders=[("db", "/var/ovc/mongodb/db")],
+                                              mongo=ReplicatedMongo(c, "mongo", site=site(3))))
 
 
 def test_missing_device_id_names_the_command_to_run():

@@ -1,12 +1,19 @@
-"""G8Chart as a whole: namespace, environment ConfigMap, default-deny ingress, labels, apply order."""
+"""G8Chart as a whole: namespace, the G8-wide ConfigMaps, default-deny ingress, labels, release images."""
+import json
+import re
+
 import pytest
+import yaml
 
 from ovc_constructs import InvalidEnvironment, G8Chart
 
-from .conftest import find
+from .conftest import POD_OWNERS, example_data, find, merge, nodes, pod_spec
 
 CLUSTER_SCOPED = {"Namespace", "StorageClass", "PersistentVolume"}
 RECOMMENDED = ["name", "instance", "component", "part-of", "version", "managed-by"]
+G8_WIDE = {("Namespace", "openvcloud"), ("ConfigMap", "g8-environment"), ("NetworkPolicy", "default-deny-ingress"),
+           ("ConfigMap", "system-config"), ("ConfigMap", "versions-manifest")}
+"""Objects of the G8 as a whole, not of one component: they carry the chart's labels only."""
 
 
 def test_snapshot_of_the_example_environment(example_manifests, yaml_snapshot):
@@ -25,10 +32,44 @@ def test_namespace_comes_first_and_cluster_scoped_objects_carry_no_namespace(exa
 
 def test_environment_config_map(example_manifests):
     data = find(example_manifests, "ConfigMap", "g8-environment")["data"]
-    assert data["G8_NAME"] == "be-g8-3"
-    assert data["G8_DOMAIN"] == "be-g8-3.gig.tech"
-    assert data["G8_MANAGEMENT_CIDR"] == "10.199.0.0/22"
-    assert data["G8_CONTROLLER_NODES"] == "ctrl-01 ctrl-02 ctrl-03"
+    assert data == {
+        "G8_NAME": "be-g8-3",
+        "G8_GRID_ID": "3",
+        "G8_FQDN": "be-g8-3.gig.tech",
+        "G8_NAMESPACE": "openvcloud",
+        "G8_MANAGEMENT_CIDR": "10.199.0.0/22",
+        "G8_CONTROLLER_NODES": "ctrl-01 ctrl-02 ctrl-03",
+        "G8_CONTROLLER_MANAGEMENT_IPS": "10.199.0.11 10.199.0.12 10.199.0.13",
+        "G8_CONTROLLER_BACKPLANE_IPS": "10.199.8.11 10.199.8.12 10.199.8.13",
+        "G8_CONTROLLER_PUBLIC_IPS": "185.69.164.11 185.69.164.12 185.69.164.13",
+    }
+
+
+def test_system_config_and_versions_manifest_come_right_after_the_namespace_objects(example_manifests):
+    order = [(d["kind"], d["metadata"]["name"]) for d in example_manifests]
+    assert order[:5] == [("Namespace", "openvcloud"), ("ConfigMap", "g8-environment"), ("NetworkPolicy", "default-deny-ingress"),
+                         ("ConfigMap", "system-config"), ("ConfigMap", "versions-manifest")]
+    config = find(example_manifests, "ConfigMap", "system-config")["data"]
+    assert sorted(config) == ["merge-system-config.py", "secret-fields.json", "system-config.yaml"]
+    processed = yaml.safe_load(config["system-config.yaml"])
+    assert processed["environment"]["subdomain"] == "be-g8-3" and processed["environment"]["grid"]["id"] == 3
+    assert "password" not in processed["environment"], "secret values are merged per pod at start, never stored here"
+    assert {tuple(f["path"]) for f in json.loads(config["secret-fields.json"])} >= {("environment", "password"), ("ssh", "private-key")}
+
+
+def test_every_release_image_runs_at_the_tag_of_the_versions_manifest(example_manifests):
+    manifest = yaml.safe_load(find(example_manifests, "ConfigMap", "versions-manifest")["data"]["versions-manifest.yaml"])
+    assert manifest["version"] == "2.4.5.3"
+    images = set()
+    for workload in (d for d in example_manifests if d["kind"] in POD_OWNERS):
+        spec = pod_spec(workload)
+        images |= {c["image"] for c in spec["containers"] + spec.get("initContainers", [])}
+    released = {image for image in images if image.rsplit(":", 1)[0] in manifest["images"]}
+    assert {image.rsplit(":", 1)[0] for image in released} >= {"openvcloud/cb_master", "mongo", "syncthing/syncthing", "openvcloud/nginx"}
+    for image in released:
+        name, tag = image.rsplit(":", 1)
+        assert tag == manifest["images"][name], image
+    assert not [image for image in images if image.endswith(":latest")]
 
 
 def test_ingress_is_denied_by_default(example_manifests):
@@ -38,15 +79,14 @@ def test_ingress_is_denied_by_default(example_manifests):
 
 def test_component_objects_carry_the_recommended_labels(example_manifests):
     for doc in example_manifests:
-        if doc["kind"] in ("Namespace", "ConfigMap") and doc["metadata"]["name"] in ("openvcloud", "g8-environment"):
-            continue
-        if doc["kind"] == "NetworkPolicy" and doc["metadata"]["name"] == "default-deny-ingress":
-            continue
         labels = doc["metadata"]["labels"]
-        missing = [k for k in RECOMMENDED if f"app.kubernetes.io/{k}" not in labels]
-        assert missing == [], f"{doc['kind']}/{doc['metadata']['name']} lacks {missing}"
         assert labels["app.kubernetes.io/part-of"] == "openvcloud"
         assert labels["app.kubernetes.io/managed-by"] == "cdk8s"
+        assert labels["app.kubernetes.io/instance"] == "be-g8-3"
+        if (doc["kind"], doc["metadata"]["name"]) in G8_WIDE:
+            continue
+        missing = [k for k in RECOMMENDED if f"app.kubernetes.io/{k}" not in labels]
+        assert missing == [], f"{doc['kind']}/{doc['metadata']['name']} lacks {missing}"
 
 
 def test_no_generated_name_hashes(example_manifests):
@@ -55,12 +95,16 @@ def test_no_generated_name_hashes(example_manifests):
     assert not [n for n in names if n.startswith("be-g8-3-")]
 
 
-def test_the_chart_refuses_an_invalid_environment_built_in_code():
+@pytest.mark.parametrize("overrides, message", [
+    ({"nodes": nodes(2)}, "nodes: 2 controller node(s) given; a G8 needs at least 3"),
+    ({"release": {"images": {"syncthing/syncthing": "latest"}}}, "release.images['syncthing/syncthing']: syncthing/syncthing would float"),
+    ({"mongo": {"image": "mongo:3.4"}}, "mongo.image: images come from the release manifest"),
+], ids=["two-controllers", "latest", "image-field"])
+def test_the_chart_refuses_an_invalid_environment_built_in_code(overrides, message):
     from cdk8s import Testing
 
     from ovc_constructs.environment import Environment
-    from .conftest import example_data, merge, nodes
 
-    environment = Environment.model_validate(merge(example_data(), {"nodes": nodes(2)}))
-    with pytest.raises(InvalidEnvironment, match="at least 3 controller nodes"):
+    environment = Environment.model_validate(merge(example_data(), overrides))
+    with pytest.raises(InvalidEnvironment, match=rf"^be-g8-3: {re.escape(message)}"):
         G8Chart(Testing.app(), "x", environment=environment)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import EXAMPLE, ROOT, example_data, merge, nodes
+from .conftest import EXAMPLE, OLD_FORMAT, ROOT, example_data, merge, nodes
 
 PYTHON = sys.executable
 
@@ -35,13 +35,22 @@ def write_env(tmp_path, data, name="env.yaml") -> Path:
     return path
 
 
+def example_nodes(index: int, **fields) -> list[dict]:
+    changed = example_data()["nodes"]
+    changed[index] = {**changed[index], **fields}
+    return changed
+
+
 BAD_FILES = {
-    "bad-ip": (merge(example_data(), {"nodes": [{**nodes(1)[0], "management_ip": "10.199.9.300"}] + nodes(3)[1:]}),
-               ["nodes[0].management_ip: '10.199.9.300' is not a valid IPv4 address"]),
-    "two-nodes": (merge(example_data(), {"nodes": nodes(2)}), ["nodes: 2 node(s) given"]),
+    "bad-ip": (merge(example_data(), {"nodes": example_nodes(0, addresses={"management": "10.199.9.300"})}),
+               ["nodes[0].addresses.management: '10.199.9.300' is not a valid IPv4 address"]),
+    "two-controllers": (merge(example_data(), {"nodes": nodes(2)}), ["nodes: 2 controller node(s) given; a G8 needs at least 3"]),
     "typo": (merge(example_data(), {"mongo": {"host_pth": "/x"}}), ["mongo.host_pth: unknown key"]),
     "two-problems": (merge(example_data(), {"name": "Bad", "osis": {"node_port": 80}}),
                      ["name: 'Bad' is not a DNS-1123 label", "osis.node_port: 80 is outside the NodePort range"]),
+    "floating-image": (merge(example_data(), {"release": {"images": {"syncthing/syncthing": "latest"}}}),
+                       ["release.images['syncthing/syncthing']: syncthing/syncthing would float on the tag 'latest'"]),
+    "old-format": (OLD_FORMAT.read_text(), ["this is the controller-only format of ovc_constructs 0.1"]),
     "not-yaml": ("name: [unclosed\n", ["not valid YAML"]),
     "not-a-mapping": ("- just\n- a list\n", ["the file must hold a YAML mapping, not list"]),
 }
@@ -104,7 +113,8 @@ def test_cdk8s_app_publishes_every_environment_and_refuses_bad_ones(tmp_path, di
     (environments / "second.yaml").write_text(yaml.safe_dump(merge(example_data(), {"name": "second", "nodes": nodes(1)})))
     result = run("apps/main.py", env=env)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.strip() == f"{environments / 'second.yaml'}: nodes: 1 node(s) given; a G8 needs at least 3 controller nodes"
+    assert result.stderr.strip() == (
+        f"{environments / 'second.yaml'}: nodes: 1 controller node(s) given; a G8 needs at least 3 (roles: [controller])")
     assert snapshot_dir(dist) == good
 
 
@@ -121,9 +131,83 @@ def test_cdk8s_app_rejects_two_files_with_the_same_name(tmp_path, dist):
 def test_make_synth_check_step_reports_cleanly(tmp_path):
     environments = tmp_path / "environments"
     environments.mkdir()
-    (environments / "bad.yaml").write_text(yaml.safe_dump(merge(example_data(), {"domain": "Not A Domain"})))
+    (environments / "bad.yaml").write_text(yaml.safe_dump(merge(example_data(), {"basedomain": "Not A Domain"})))
     result = run("apps/main.py", "--check", env={"OVC_ENVIRONMENTS": str(environments)})
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.startswith(f"{environments / 'bad.yaml'}: domain: 'Not A Domain' is not a DNS-1123 subdomain")
+    assert result.stderr.startswith(f"{environments / 'bad.yaml'}: basedomain: 'Not A Domain' is not a DNS-1123 subdomain")
     (environments / "bad.yaml").write_text(EXAMPLE.read_text())
     assert run("apps/main.py", "--check", env={"OVC_ENVIRONMENTS": str(environments)}).returncode == 0
+
+
+# ---------------------------------------------------------------- migrate-env: the 0.1 format in today's form
+MIGRATE = ("--grid-id", "3", "--itsyouonline-client-id", "greenitglobe.environments.be-g8-3")
+
+
+def test_validating_the_old_format_exits_2_with_the_migrate_env_hint():
+    result = run("-m", "ovc_constructs", "validate", "--env", str(OLD_FORMAT))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"{OLD_FORMAT}: this is the controller-only format of ovc_constructs 0.1")
+    assert f"python -m ovc_constructs migrate-env {OLD_FORMAT} --out NEW.yaml --grid-id N --itsyouonline-client-id ID" in line
+
+
+def test_migrate_env_writes_a_file_that_validates_and_synthesizes(tmp_path):
+    new = tmp_path / "be-g8-3.yaml"
+    result = run("-m", "ovc_constructs", "migrate-env", str(OLD_FORMAT), "--out", str(new), *MIGRATE)
+    assert result.returncode == 0, result.stderr
+    assert f"# wrote {new}" in result.stdout
+    old, data = yaml.safe_load(OLD_FORMAT.read_text()), yaml.safe_load(new.read_text())
+    assert "domain" not in data and "management" not in data
+    assert (data["name"], data["grid_id"], data["subdomain"], data["basedomain"]) == ("be-g8-3", 3, "be-g8-3", "gig.tech")
+    assert data["networks"]["management"]["cidr"] == old["management"]["cidr"]
+    assert data["itsyouonline"]["client_id"] == "greenitglobe.environments.be-g8-3"
+    assert [(n["name"], n["roles"], n["addresses"]["management"], n["public_ip"], n["syncthing_device_id"]) for n in data["nodes"]] == [
+        (n["name"], ["controller"], n["management_ip"], n["public_ip"], n["syncthing_device_id"]) for n in old["nodes"]]
+    assert data["pxe"] == old["pxe"] and data["portal"] == old["portal"], "the component sections are carried over as they were"
+
+    validated = run("-m", "ovc_constructs", "validate", "--env", str(new))
+    assert validated.returncode == 0, validated.stderr
+    assert "be-g8-3, 3 nodes, 3 controllers" in validated.stdout
+
+    out = tmp_path / "out"
+    synthesized = run("-m", "ovc_constructs", "synth", "--env", str(new), "--out", str(out))
+    assert synthesized.returncode == 0, synthesized.stderr
+    manifests = list(yaml.safe_load_all((out / "be-g8-3.k8s.yaml").read_text()))
+    environment = next(d for d in manifests if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "g8-environment")["data"]
+    assert environment["G8_FQDN"] == "be-g8-3.gig.tech" and environment["G8_GRID_ID"] == "3"
+    assert environment["G8_CONTROLLER_MANAGEMENT_IPS"] == " ".join(n["management_ip"] for n in old["nodes"])
+    assert {"StatefulSet", "DaemonSet"} <= {d["kind"] for d in manifests}
+
+
+def test_migrate_env_leaves_a_file_of_the_new_format_alone(tmp_path):
+    out = tmp_path / "new.yaml"
+    result = run("-m", "ovc_constructs", "migrate-env", str(EXAMPLE), "--out", str(out), *MIGRATE)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == f"{EXAMPLE}: not an environment file of the controller-only format; nothing to migrate\n"
+    assert not out.exists()
+
+
+# ---------------------------------------------------------------- config-value: what the printed Secret commands read
+SYSTEM_CONFIG = ROOT / "examples" / "system-config" / "be-g8-3.yaml"
+
+
+def test_config_value_prints_the_value_exactly(tmp_path):
+    result = run("-m", "ovc_constructs", "config-value", str(SYSTEM_CONFIG), "environment.password")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "replace-me-environment-password", "")
+    result = run("-m", "ovc_constructs", "config-value", str(SYSTEM_CONFIG), "nodes[3].ipmi.password")
+    assert result.stdout == "replace-me-cpu-01-ipmi-password"
+    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
+    config = tmp_path / "system-config.yaml"
+    config.write_text(yaml.safe_dump({"ssh": {"private-key": key}, "environment": {"grid": {"id": 3}, "password": " spaced "}}))
+    assert run("-m", "ovc_constructs", "config-value", str(config), "ssh.private-key").stdout == key, "a trailing newline is kept, none added"
+    assert run("-m", "ovc_constructs", "config-value", str(config), "environment.grid.id").stdout == "3"
+    assert run("-m", "ovc_constructs", "config-value", str(config), "environment.password").stdout == " spaced "
+
+
+@pytest.mark.parametrize("path, message", [("environment.nopassword", "no such key in the system config"),
+                                           ("nodes[99].ipmi.password", "no such key in the system config"),
+                                           ("environment", "not a single value")])
+def test_config_value_of_a_missing_path_exits_2(path, message):
+    result = run("-m", "ovc_constructs", "config-value", str(SYSTEM_CONFIG), path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"{SYSTEM_CONFIG}: {path}: {message}\n"

@@ -5,19 +5,22 @@ from ovc_constructs import Component, ControllerNode, Exposure, ServicePort, Sit
 from ovc_constructs.environment import resources
 from ovc_constructs.pods import container, http_probe, security_context
 
-from .conftest import container_named, find, find_all, pod_spec, synth_construct
+from .conftest import container_named, find, find_all, pod_spec, site, synth_construct
 
 SITE = Site(
     nodes=tuple(ControllerNode(f"ctrl-0{i}", f"10.199.0.1{i}", f"185.69.164.1{i}") for i in (1, 2, 3)),
     management_cidr="10.199.0.0/22",
 )
+"""A G8 without a backplane network: internal services are published on the management IPs only."""
+WITH_BACKPLANE = site(3)
+"""The example's controllers, which the physical nodes reach on the backplane network (10.199.8.0/24)."""
 
 
 class Echo(Component):
     health_path = "/ping"
 
-    def __init__(self, scope, id, *, name, exposure=Exposure.KUBERNETES, port=8080, node_port=None, init=()):
-        super().__init__(scope, id, site=SITE, name=name, role="test", image="echo:1.0")
+    def __init__(self, scope, id, *, name, exposure=Exposure.KUBERNETES, port=8080, node_port=None, init=(), on=SITE):
+        super().__init__(scope, id, site=on, name=name, role="test", image="echo:1.0")
         main = container(name, "echo:1.0", resources=resources("1m", "1Mi", "1", "1Mi"), security=security_context(),
                          ports={"http": port}, liveness=http_probe("/ping", port), readiness=http_probe("/ping", port))
         self.deployment(self.pod_template(containers=[main], init_containers=list(init)))
@@ -45,6 +48,15 @@ def test_internal_exposure_is_a_fixed_node_port_on_management_ips_admitted_from_
     assert find(out, "Service", "alpha")["spec"]["type"] == "ClusterIP"
 
 
+def test_internal_exposure_is_also_published_on_the_backplane_ips_and_admitted_from_the_backplane():
+    out = synth_construct(lambda c: Echo(c, "a", name="alpha", exposure=Exposure.INTERNAL, node_port=30999, on=WITH_BACKPLANE))
+    assert find(out, "Service", "alpha-internal")["spec"]["externalIPs"] == [
+        "10.199.0.11", "10.199.0.12", "10.199.0.13", "10.199.8.11", "10.199.8.12", "10.199.8.13"]
+    assert find(out, "NetworkPolicy", "alpha-internal")["spec"]["ingress"] == [
+        {"from": [{"ipBlock": {"cidr": "10.199.0.0/22"}}, {"ipBlock": {"cidr": "10.199.8.0/24"}}],
+         "ports": [{"port": 8080, "protocol": "TCP"}]}]
+
+
 def test_public_exposure_uses_the_public_ips():
     out = synth_construct(lambda c: Echo(c, "a", name="alpha", exposure=Exposure.PUBLIC, node_port=30080))
     assert find(out, "Service", "alpha-public")["spec"]["externalIPs"] == ["185.69.164.11", "185.69.164.12", "185.69.164.13"]
@@ -70,7 +82,8 @@ def test_one_dependency_declaration_gives_wait_policy_and_order(existing_init):
     out = synth_construct(build)
     deployment = find(out, "Deployment", "user")
     names = [c["name"] for c in pod_spec(deployment)["initContainers"]]
-    assert names == ["seed"] * existing_init + ["wait-for-backend"]
+    # Waits run first: the pod's own init steps (its configuration) may need the dependency already.
+    assert names == ["wait-for-backend"] + ["seed"] * existing_init
     wait = container_named(deployment, "wait-for-backend")
     assert wait["command"][-1] == "until timeout 5 wget -q -O /dev/null http://backend:9000/ping; do echo waiting for backend:9000; sleep 3; done"
     assert wait["resources"]["limits"] == {"cpu": "100m", "memory": "64Mi"}
@@ -85,6 +98,18 @@ def test_one_dependency_declaration_gives_wait_policy_and_order(existing_init):
     order = [(d["kind"], d["metadata"]["name"]) for d in out]
     assert order.index(("Deployment", "backend")) < order.index(("Deployment", "user"))
     assert order.index(("Service", "backend")) < order.index(("Deployment", "user"))
+
+
+def test_waits_run_before_the_pods_own_init_steps_in_declaration_order():
+    seed = container("seed", "echo:1.0", resources=resources("1m", "1Mi", "1", "1Mi"), security=security_context())
+
+    def build(chart):
+        user = Echo(chart, "user", name="user", init=[seed])
+        for name in ("first", "second"):
+            user.depends_on(Echo(chart, name, name=name, port=9000))
+
+    spec = pod_spec(find(synth_construct(build), "Deployment", "user"))
+    assert [c["name"] for c in spec["initContainers"]] == ["wait-for-first", "wait-for-second", "seed"]
 
 
 def test_connects_to_admits_traffic_without_wait_or_order():

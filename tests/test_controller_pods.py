@@ -1,26 +1,49 @@
 """management, zero-access, uptime-monitor, qa and ovc-versions."""
-import json
+import hashlib
 
 import pytest
+import yaml
 
-from .conftest import container_named, environment, find, find_all, pod_spec, synth
+from .conftest import POD_OWNERS, container_named, environment, find, find_all, pod_spec, synth
+
+MANAGEMENT_AND_BACKPLANE_IPS = ["10.199.0.11", "10.199.0.12", "10.199.0.13", "10.199.8.11", "10.199.8.12", "10.199.8.13"]
+INTERNAL_SOURCES = [{"ipBlock": {"cidr": "10.199.0.0/22"}}, {"ipBlock": {"cidr": "10.199.8.0/24"}}]
+SYSTEM_CONFIG_MOUNT = {"mountPath": "/opt/cfg/system/system-config.yaml", "name": "system-config", "readOnly": True,
+                       "subPath": "system-config.yaml"}
+QA_TAG = {"release": {"images": {"openvcloud/qa": "2.4.5.3"}}}
+"""The shipped release 2.4.5.3 has no qa image; enabling qa needs its tag."""
 
 
 def test_snapshot(example_manifests, yaml_snapshot):
-    names = ("management", "zero-access", "uptime-monitor", "ovc-versions", "qa")
+    names = ("management", "zero-access", "uptime-monitor", "ovc-versions", "versions-manifest", "qa")
     assert [d for d in example_manifests if d["metadata"]["name"].startswith(names)] == yaml_snapshot
 
 
 def test_management_ssh_is_internal(example_manifests):
     service = find(example_manifests, "Service", "management-internal")
     assert service["spec"]["ports"] == [{"name": "ssh", "nodePort": 32205, "port": 2205, "protocol": "TCP", "targetPort": 2205}]
-    assert service["spec"]["externalIPs"] == ["10.199.0.11", "10.199.0.12", "10.199.0.13"]
+    assert service["spec"]["externalIPs"] == MANAGEMENT_AND_BACKPLANE_IPS
+    assert find(example_manifests, "NetworkPolicy", "management-internal")["spec"]["ingress"][0]["from"] == INTERNAL_SOURCES
     assert not [s for s in find_all(example_manifests, "Service") if s["metadata"]["name"] == "management"]
+
+
+def test_management_reads_the_whole_system_config_as_a_directory(example_manifests):
+    deployment = find(example_manifests, "Deployment", "management")
+    assert container_named(deployment, "management")["image"] == "openvcloud/management:2.4.5.3"
+    assert [c["name"] for c in pod_spec(deployment)["initContainers"]] == ["merge-system-config"]
+    groups = container_named(deployment, "merge-system-config")["command"][-1]
+    assert groups == "alerta,ipmi,itsyouonline,mail,password,ssh,support,switches", "the installer reads every secret value"
+    assert container_named(deployment, "management")["volumeMounts"] == [
+        {"mountPath": "/opt/cfg/system", "name": "system-config", "readOnly": True}]
+    # The installer calls the portal's REST API.
+    policy = find(example_manifests, "NetworkPolicy", "portal-from-management")
+    assert policy["spec"]["ingress"][0]["ports"] == [{"port": 82, "protocol": "TCP"}]
 
 
 def test_zero_access_publishes_ssh_and_keeps_state_on_host_paths(example_manifests):
     internal = find(example_manifests, "Service", "zero-access-internal")
     assert internal["spec"]["ports"] == [{"name": "ssh", "nodePort": 30722, "port": 7022, "protocol": "TCP", "targetPort": 22}]
+    assert internal["spec"]["externalIPs"] == MANAGEMENT_AND_BACKPLANE_IPS
     cluster = find(example_manifests, "Service", "zero-access")
     assert [(p["port"], p["targetPort"]) for p in cluster["spec"]["ports"]] == [(7022, 22), (5000, 5000)]
     deployment = find(example_manifests, "Deployment", "zero-access")
@@ -31,22 +54,72 @@ def test_zero_access_publishes_ssh_and_keeps_state_on_host_paths(example_manifes
     assert {"/var/ovc/0-access", "/var/ovc/0-access-hostkeys", "/var/ovc/pxeboot"} <= synced
 
 
-def test_uptime_monitor_internal_9500(example_manifests):
-    assert find(example_manifests, "Service", "uptime-monitor-internal")["spec"]["ports"][0]["port"] == 9500
+def test_zero_access_gets_only_the_itsyouonline_secret(example_manifests):
+    deployment = find(example_manifests, "Deployment", "zero-access")
+    assert container_named(deployment, "merge-system-config")["command"][-1] == "itsyouonline"
+    assert SYSTEM_CONFIG_MOUNT in container_named(deployment, "zero-access")["volumeMounts"]
+    volumes = {v["name"]: v for v in pod_spec(deployment)["volumes"]}
+    keys = [i["key"] for source in volumes["g8-secrets"]["projected"]["sources"] for i in source["secret"]["items"]]
+    assert keys == ["itsyouonline-client-secret"]
 
 
-def test_depend_on_nothing(example_manifests):
-    for name in ("management", "zero-access", "uptime-monitor"):
-        init = [c["name"] for c in pod_spec(find(example_manifests, "Deployment", name))["initContainers"]]
-        assert not [c for c in init if c.startswith("wait-for-")], name
+def test_uptime_monitor_receives_heartbeats_on_9500_udp(example_manifests):
+    service = find(example_manifests, "Service", "uptime-monitor-internal")
+    assert service["spec"]["ports"] == [{"name": "heartbeat", "nodePort": 30950, "port": 9500, "protocol": "UDP", "targetPort": 9500}]
+    assert service["spec"]["externalIPs"] == MANAGEMENT_AND_BACKPLANE_IPS
+    policy = find(example_manifests, "NetworkPolicy", "uptime-monitor-internal")
+    assert policy["spec"]["ingress"][0]["from"] == INTERNAL_SOURCES
+    assert policy["spec"]["ingress"][0]["ports"] == [{"port": 9500, "protocol": "UDP"}]
+    monitor = container_named(find(example_manifests, "Deployment", "uptime-monitor"), "uptime-monitor")
+    assert monitor["ports"] == [{"containerPort": 9500, "name": "heartbeat", "protocol": "UDP"}]
+    # uptime_monitor.py also listens on TCP 9500, which the probes use.
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert monitor[probe]["tcpSocket"] == {"port": 9500}
+
+
+def test_uptime_monitor_runs_with_the_configured_jumpscale_directory(example_manifests):
+    deployment = find(example_manifests, "Deployment", "uptime-monitor")
+    monitor = container_named(deployment, "uptime-monitor")
+    assert monitor["image"] == "openvcloud/cb_master:2.4.5.3"
+    assert monitor["command"] == ["jspython", "uptime_monitor.py"]
+    assert monitor["workingDir"] == "/opt/jumpscale7/apps/heartbeat"
+    assert monitor["volumeMounts"] == [{"mountPath": "/opt/jumpscale7/cfg", "name": "jumpscale-cfg"}, SYSTEM_CONFIG_MOUNT]
+    assert [c["name"] for c in pod_spec(deployment)["initContainers"]] == [
+        "wait-for-osis", "wait-for-agentcontroller", "merge-system-config", "system-init"]
+    init = container_named(deployment, "system-init")
+    assert init["command"] == ["jspython", "/var/run/scripts/system/configure-system.py"]
+    assert init["volumeMounts"] == [{"mountPath": "/opt/cfgdir", "name": "jumpscale-cfg"}, SYSTEM_CONFIG_MOUNT]
+    assert container_named(deployment, "merge-system-config")["command"][-1] == "alerta,password"
+    for dependency in ("osis", "agentcontroller"):
+        assert find(example_manifests, "NetworkPolicy", f"{dependency}-from-uptime-monitor")
+
+
+def test_dependencies(example_manifests):
+    def waits(name):
+        return [c["name"] for c in pod_spec(find(example_manifests, "Deployment", name))["initContainers"] if c["name"].startswith("wait-for-")]
+
+    assert waits("management") == [] and waits("zero-access") == []
+    assert waits("uptime-monitor") == ["wait-for-osis", "wait-for-agentcontroller"]
+    order = [(d["kind"], d["metadata"]["name"]) for d in example_manifests]
+    for dependency in (("DaemonSet", "osis"), ("Deployment", "agentcontroller")):
+        assert order.index(dependency) < order.index(("Deployment", "uptime-monitor"))
 
 
 def test_qa_is_off_by_default_and_each_pod_can_be_turned_off(example_manifests):
     assert not [d for d in example_manifests if d["metadata"]["name"] == "qa"]
-    out = synth(environment(qa={"enabled": True}, management_pod={"enabled": False},
-                            zero_access={"enabled": False}, uptime_monitor={"enabled": False}, ovc_versions={"enabled": False}))
+    out = synth(environment(qa={"enabled": True}, management_pod={"enabled": False}, zero_access={"enabled": False},
+                            uptime_monitor={"enabled": False}, ovc_versions={"enabled": False}, **QA_TAG))
     names = {d["metadata"]["name"] for d in find_all(out, "Deployment")}
     assert "qa" in names and not names & {"management", "zero-access", "uptime-monitor", "ovc-versions"}
+    assert container_named(find(out, "Deployment", "qa"), "qa")["image"] == "openvcloud/qa:2.4.5.3"
+    assert not [p for p in find_all(out, "NetworkPolicy") if p["metadata"]["name"].endswith("-from-uptime-monitor")]
+
+
+def test_qa_needs_a_tag_from_the_release():
+    from ovc_constructs import InvalidEnvironment
+
+    with pytest.raises(InvalidEnvironment, match=r"release.images\['openvcloud/qa'\]: release 2.4.5.3 has no tag for openvcloud/qa"):
+        environment(qa={"enabled": True})
 
 
 def test_internal_exposure_needs_a_node_port():
@@ -56,33 +129,73 @@ def test_internal_exposure_needs_a_node_port():
         environment(uptime_monitor={"node_port": None})
 
 
-def test_version_manifest_matches_the_chart_images(example_manifests):
-    manifest = json.loads(find(example_manifests, "ConfigMap", "ovc-versions")["data"]["manifest.json"])
-    listed = {image for component in manifest["components"].values() for image in component["images"]}
-    deployed = set()
-    for doc in example_manifests:
-        if doc["kind"] in ("Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob"):
+def deployed_images(manifests: list[dict]) -> set[str]:
+    images = set()
+    for doc in manifests:
+        if doc["kind"] in POD_OWNERS:
             spec = pod_spec(doc)
-            deployed |= {c["image"] for c in spec["containers"] + spec.get("initContainers", [])}
-    assert listed == deployed
-    assert manifest["components"]["mongo"]["version"] == "3.4"
-    assert manifest["environment"] == "be-g8-3"
+            images |= {c["image"] for c in spec["containers"] + spec.get("initContainers", [])}
+    return images
 
 
-def test_ovc_versions_serves_only_the_manifest(example_manifests):
-    volumes = {v["name"]: v["configMap"] for v in pod_spec(find(example_manifests, "Deployment", "ovc-versions"))["volumes"] if "configMap" in v}
-    assert volumes["content"]["items"] == [{"key": "manifest.json", "path": "manifest.json"}]
-    assert volumes["config"]["items"] == [{"key": "nginx.conf", "path": "nginx.conf"}]
+def test_versions_manifest_is_the_release_the_chart_runs(example_manifests):
+    manifest = yaml.safe_load(find(example_manifests, "ConfigMap", "versions-manifest")["data"]["versions-manifest.yaml"])
+    assert manifest["version"] == "2.4.5.3"
+    assert manifest["url"] == "https://raw.githubusercontent.com/0-complexity/home/master/manifests/2.4.5.3.yml"
+    assert manifest["images"]["mongo"] == "3.7.2"
+    assert manifest["images"]["syncthing/syncthing"] == "0.14", "the environment's release.images override"
+    assert [r["name"] for r in manifest["repos"]][:2] == ["OpenvCloud Core", "OpenvCloud Installer"]
+    outside = set()
+    for image in deployed_images(example_manifests):
+        name, tag = image.split("@")[0].rsplit(":", 1)
+        if name in manifest["images"]:
+            assert manifest["images"][name] == tag, f"{image} is not the release's {name}:{manifest['images'][name]}"
+        else:
+            outside.add(image)
+    # Only the library's own helpers run outside the release manifest: the wait/Job helper and the static nginx.
+    assert outside == {"busybox:1.36", "nginx:1.12"}
 
 
-def test_version_manifest_follows_an_image_change():
-    out = synth(environment(mongo={"image": "mongo:3.4.24"}))
-    manifest = json.loads(find(out, "ConfigMap", "ovc-versions")["data"]["manifest.json"])
-    assert "mongo:3.4.24" in manifest["components"]["mongo"]["images"]
+def test_ovc_versions_serves_the_versions_manifest(example_manifests):
+    deployment = find(example_manifests, "Deployment", "ovc-versions")
+    volumes = {v["name"]: v["configMap"] for v in pod_spec(deployment)["volumes"] if "configMap" in v}
+    assert volumes["content"]["name"] == "versions-manifest"
+    assert volumes["content"]["items"] == [{"key": "versions-manifest.yaml", "path": "versions-manifest.yaml"}]
+    assert volumes["config"]["name"] == "ovc-versions"
+    nginx = container_named(deployment, "nginx")
+    assert {"mountPath": "/srv/ovc-versions", "name": "content", "readOnly": True} in nginx["volumeMounts"]
+    assert nginx["readinessProbe"]["httpGet"] == {"path": "/versions-manifest.yaml", "port": 8080}
+    config = find(example_manifests, "ConfigMap", "ovc-versions")["data"]
+    assert list(config) == ["nginx.conf"], "no generated manifest any more"
+    assert "root /srv/ovc-versions;" in config["nginx.conf"] and "autoindex off;" in config["nginx.conf"]
+    text = find(example_manifests, "ConfigMap", "versions-manifest")["data"]["versions-manifest.yaml"]
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["checksum/content"] == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_versions_manifest_follows_an_image_change():
+    out = synth(environment(release={"images": {"mongo": "3.4.24"}}))
+    manifest = yaml.safe_load(find(out, "ConfigMap", "versions-manifest")["data"]["versions-manifest.yaml"])
+    assert manifest["images"]["mongo"] == "3.4.24"
+    assert container_named(find(out, "StatefulSet", "mongo"), "mongod")["image"] == "mongo:3.4.24"
+
+    def checksum(manifests):
+        return find(manifests, "Deployment", "ovc-versions")["spec"]["template"]["metadata"]["annotations"]["checksum/content"]
+
+    assert checksum(out) != checksum(synth(environment())), "ovc-versions rolls to serve the new manifest"
+
+
+def test_a_component_image_is_set_through_the_release_only():
+    from ovc_constructs import InvalidEnvironment
+
+    with pytest.raises(InvalidEnvironment, match=r"mongo.image: images come from the release manifest; set release.images\['mongo'\] instead"):
+        environment(mongo={"image": "mongo:3.4.24"})
 
 
 def test_ovc_versions_is_kubernetes_only_unless_configured(example_manifests):
     assert find(example_manifests, "Service", "ovc-versions")["spec"]["type"] == "ClusterIP"
     assert not [s for s in find_all(example_manifests, "Service") if s["metadata"]["name"].startswith("ovc-versions-")]
     out = synth(environment(ovc_versions={"exposure": ["kubernetes", "internal"]}))
-    assert find(out, "Service", "ovc-versions-internal")["spec"]["ports"][0]["nodePort"] == 30880
+    internal = find(out, "Service", "ovc-versions-internal")
+    assert internal["spec"]["ports"][0]["nodePort"] == 30880
+    assert internal["spec"]["externalIPs"] == MANAGEMENT_AND_BACKPLANE_IPS

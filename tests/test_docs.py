@@ -3,6 +3,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from .conftest import ROOT
 
@@ -15,13 +16,20 @@ EXAMPLES = [
 
 
 @pytest.mark.parametrize("page, index, code", EXAMPLES, ids=[f"{p.name}#{i}" for p, i, _ in EXAMPLES])
-def test_example_runs(page, index, code, tmp_path):
+def test_example_runs(page, index, code, tmp_path, monkeypatch):
+    # The examples load apps/environments/*.yaml, so run them from the repository root as the pages say.
+    monkeypatch.chdir(ROOT)
     # The jsii runtime keeps the working directory it started in, so point the example's App at tmp_path.
     assert "App()" in code
     code = code.replace("App()", f"App(outdir={str(tmp_path / 'dist')!r})")
     exec(compile(code, f"{page.name}[{index}]", "exec"), {"__name__": "__doc_example__"})
     synthesized = list(Path(tmp_path, "dist").glob("*.k8s.yaml"))
     assert synthesized, "the example synthesizes a manifest"
+    documents = [d for path in synthesized for d in yaml.safe_load_all(path.read_text()) if d]
+    if "system_config=" in code:
+        # A JumpScale component reads the system config the example built, never a name that does not exist.
+        config_maps = {d["metadata"]["name"] for d in documents if d["kind"] == "ConfigMap"}
+        assert "system-config" in config_maps
 
 
 def test_every_construct_has_a_doc_page():

@@ -5,15 +5,10 @@ import subprocess
 
 import pytest
 
-from ovc_constructs import ControllerNode, MongoAuth, ReplicatedMongo, Site
+from ovc_constructs import MongoAuth, ReplicatedMongo
 from ovc_constructs.files import SCRIPTS
 
-from .conftest import container_named, environment, find, find_all, nodes, pod_spec, synth, synth_construct
-
-
-def site(count: int) -> Site:
-    return Site(nodes=tuple(ControllerNode(n["name"], n["management_ip"], n["public_ip"]) for n in nodes(count)),
-                management_cidr="10.199.0.0/22")
+from .conftest import container_named, environment, find, find_all, nodes, pod_spec, site, synth, synth_construct
 
 
 def test_snapshot_standalone(yaml_snapshot):
@@ -57,18 +52,27 @@ def test_each_local_volume_is_pinned_to_its_node_and_retained(example_manifests)
     assert claim["metadata"]["name"] == "data" and claim["spec"]["storageClassName"] == "openvcloud-mongo-local"
 
 
-def test_mongod_runs_as_3_4_replica_set_member(example_manifests):
+def test_mongod_runs_the_release_image_as_replica_set_member_on_all_interfaces(example_manifests):
     mongod = container_named(find(example_manifests, "StatefulSet", "mongo"), "mongod")
-    assert mongod["image"] == "mongo:3.4"
-    assert mongod["args"] == ["mongod", "--replSet", "rs0", "--port", "27017", "--dbpath", "/data/db"]
-    forbidden = {"--bind_ip_all", "--smallfiles", "--noprealloc"}
+    assert mongod["image"] == "mongo:3.7.2", "release 2.4.5.3's mongo"
+    # 3.6+ binds to localhost unless told; `--bind_ip 0.0.0.0` means all interfaces for 3.4 as well.
+    assert mongod["args"] == ["mongod", "--replSet", "rs0", "--bind_ip", "0.0.0.0", "--port", "27017", "--dbpath", "/data/db"]
+    forbidden = {"--bind_ip_all", "--smallfiles", "--noprealloc"}  # unknown to 3.4, or removed in later releases
     assert not forbidden & set(mongod["args"])
     assert {m["mountPath"] for m in mongod["volumeMounts"]} == {"/data/db", "/tmp"}
     assert mongod["securityContext"]["runAsUser"] == 999
     assert mongod["resources"]["requests"] == {"cpu": "250m", "memory": "512Mi"}
 
 
-def test_probes_use_the_3_4_shell(example_manifests):
+def test_every_mongo_container_runs_the_same_image(example_manifests):
+    images = {c["image"] for kind, name in (("StatefulSet", "mongo"), ("Job", "mongo-rs-init"), ("CronJob", "mongo-backup"),
+                                            ("CronJob", "mongo-restore"))
+              for c in pod_spec(find(example_manifests, kind, name))["containers"]}
+    assert images == {"mongo:3.7.2"}
+    assert container_named(find(example_manifests, "DaemonSet", "osis"), "wait-for-mongo")["image"] == "mongo:3.7.2"
+
+
+def test_probes_use_the_legacy_mongo_shell(example_manifests):
     mongod = container_named(find(example_manifests, "StatefulSet", "mongo"), "mongod")
     for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
         command = mongod[probe]["exec"]["command"]

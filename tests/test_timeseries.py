@@ -1,4 +1,5 @@
-"""InfluxDB, Grafana and StatsCollector: single instances, idempotent init Jobs, and who may reach InfluxDB."""
+"""InfluxDB, Grafana and StatsCollector: single instances, idempotent init Jobs, who may reach InfluxDB, and the
+collector's JumpScale configuration step."""
 import configparser
 import shutil
 import subprocess
@@ -27,7 +28,9 @@ def test_single_instances_recreate_and_are_not_pinned(example_manifests, name):
 def test_influxdb_data_on_the_synced_host_path(example_manifests):
     deployment = find(example_manifests, "Deployment", "influxdb")
     volumes = {v["name"]: v for v in pod_spec(deployment)["volumes"]}
-    assert volumes["data"]["hostPath"]["path"] == "/var/ovc/influx"
+    assert volumes["data"]["hostPath"]["path"] == "/var/ovc/influxdb", "the installer's path (paths.influx of the example)"
+    synced = {v["hostPath"]["path"] for v in pod_spec(find(example_manifests, "DaemonSet", "billing-sync"))["volumes"] if "hostPath" in v}
+    assert "/var/ovc/influxdb" in synced, "InfluxDB moves to another node with its data"
     influxd = container_named(deployment, "influxdb")
     assert {"mountPath": "/var/lib/influxdb", "name": "data"} in influxd["volumeMounts"]
     assert influxd["livenessProbe"]["httpGet"] == {"path": "/ping", "port": 8086}
@@ -57,22 +60,41 @@ def test_grafana_config_datasource_job_and_admin_secret(example_manifests):
     job = find(example_manifests, "Job", "grafana-datasource")
     env = {e["name"]: e["value"] for e in container_named(job, "datasource")["env"]}
     assert env == {"GRAFANA_URL": "http://grafana:3000", "DATASOURCE_NAME": "influxdb", "INFLUX_URL": "http://influxdb:8086", "DATABASE": "statistics"}
-    assert [c["name"] for c in pod_spec(deployment)["initContainers"]] == ["render-config", "wait-for-influxdb"]
+    # Waits come first, then the pod's own init steps.
+    assert [c["name"] for c in pod_spec(deployment)["initContainers"]] == ["wait-for-influxdb", "render-config"]
+    assert container_named(deployment, "grafana")["image"] == "grafana/grafana:5.0.0"
     assert find(example_manifests, "NetworkPolicy", "grafana-from-portal")
 
 
 def test_stats_collector_scans_the_management_network(example_manifests):
     deployment = find(example_manifests, "Deployment", "stats-collector")
     collector = container_named(deployment, "stats-collector")
-    assert collector["command"] == ["influxdumper", "--influx-host", "influxdb", "--scan-cidr", "10.199.0.0/22"]
+    assert collector["image"] == "openvcloud/cb_master:2.4.5.3"
+    assert collector["command"] == ["/opt/jumpscale7/bin/influxdumper", "--influx-host", "influxdb", "--scan-cidr", "10.199.0.0/22"]
     assert not [s for s in find_all(example_manifests, "Service") if s["metadata"]["name"].startswith("stats-collector")]
-    assert [c["name"] for c in pod_spec(deployment)["initContainers"]][-1] == "wait-for-influxdb"
+    assert [c["name"] for c in pod_spec(deployment)["initContainers"]] == [
+        "wait-for-influxdb", "wait-for-osis", "merge-system-config", "system-init"]
+
+
+def test_stats_collector_reads_osis_with_the_configured_directory(example_manifests):
+    deployment = find(example_manifests, "Deployment", "stats-collector")
+    init = container_named(deployment, "system-init")
+    assert init["command"] == ["jspython", "/var/run/scripts/system/configure-system.py"]
+    assert init["volumeMounts"] == [
+        {"mountPath": "/opt/cfgdir", "name": "jumpscale-cfg"},
+        {"mountPath": "/opt/cfg/system/system-config.yaml", "name": "system-config", "readOnly": True, "subPath": "system-config.yaml"},
+    ]
+    assert container_named(deployment, "merge-system-config")["command"][-1] == "alerta,password"
+    assert {"mountPath": "/opt/jumpscale7/cfg", "name": "jumpscale-cfg"} in container_named(deployment, "stats-collector")["volumeMounts"]
+    policy = find(example_manifests, "NetworkPolicy", "osis-from-stats-collector")
+    assert policy["spec"]["ingress"][0]["ports"] == [{"port": 5544, "protocol": "TCP"}]
 
 
 def test_apply_order_influxdb_before_its_dependents(example_manifests):
     order = [(d["kind"], d["metadata"]["name"]) for d in example_manifests]
     for dependent in ("grafana", "stats-collector"):
         assert order.index(("Deployment", "influxdb")) < order.index(("Deployment", dependent))
+    assert order.index(("DaemonSet", "osis")) < order.index(("Deployment", "stats-collector"))
 
 
 def busybox_sh(script: str, env: dict, tmp_path) -> subprocess.CompletedProcess:

@@ -15,8 +15,7 @@ from importlib import resources as package_files
 from pathlib import Path
 from typing import Optional, Union
 
-from ..environment import G8_SECRET, NETWORKS, RELEASE_IMAGES, Environment, InvalidEnvironment, Release, read_yaml
-from ..release import shipped_images
+from ..environment import G8_SECRET, NETWORKS, InvalidEnvironment, Release, floating_pins, read_yaml
 
 SCHEMA = package_files.files("ovc_constructs") / "installer" / "system-config.schema.json"
 INSTALLER_NETWORK = {network: network.replace("_", "-") for network in NETWORKS}
@@ -205,24 +204,11 @@ def to_environment(config: dict) -> tuple[dict, list[SecretSource], list[str]]:
     pxe = _pxe(data)
     if pxe:
         data["pxe"] = pxe
-    pins = _pins()
-    release = Release()
-    floating = sorted(name for name, tag in shipped_images(release.version).items() if tag == "latest" and name in pins)
-    if floating:
-        data["release"] = {"images": {name: pins[name] for name in floating}}
-        notes += [f"release {release.version} gives {name} the tag 'latest'; pinned to {pins[name]}" for name in floating]
+    pins = floating_pins(Release().version, {})
+    if pins:
+        data["release"] = {"images": pins}
+        notes += [f"release {Release().version} gives {name} the tag 'latest'; pinned to {tag}" for name, tag in pins.items()]
     return data, secrets, notes
-
-
-def _pins() -> dict[str, str]:
-    """The tag each release image has in the library's own settings defaults: what a floating tag is pinned to."""
-    pins = {}
-    for (section, field), name in RELEASE_IMAGES.items():
-        settings_type = Environment.model_fields[section].annotation
-        settings_type = next((t for t in getattr(settings_type, "__args__", (settings_type,)) if t is not type(None)))
-        default = settings_type.model_fields[field].default
-        pins[name] = default.split(":", 1)[1] if isinstance(default, str) and ":" in default else pins.get(name)
-    return {name: tag for name, tag in pins.items() if tag}
 
 
 def secret_commands(secrets: list[SecretSource], source: Path, namespace: str) -> str:
