@@ -133,9 +133,10 @@ def mount(volume: str, path: str, *, read_only: bool = False, sub_path: Optional
     return k8s.VolumeMount(name=volume, mount_path=path, read_only=read_only or None, sub_path=sub_path)
 
 
-def empty_dir(name: str, size_limit: str = "64Mi") -> k8s.Volume:
-    """A writable scratch path for a container with a read-only root filesystem."""
-    return k8s.Volume(name=name, empty_dir=k8s.EmptyDirVolumeSource(size_limit=k8s.Quantity.from_string(size_limit)))
+def empty_dir(name: str, size_limit: str = "64Mi", *, memory: bool = False) -> k8s.Volume:
+    """A writable scratch path for a container with a read-only root filesystem; `memory` keeps it off the node's disk."""
+    return k8s.Volume(name=name, empty_dir=k8s.EmptyDirVolumeSource(
+        medium="Memory" if memory else None, size_limit=k8s.Quantity.from_string(size_limit)))
 
 
 def host_path(name: str, path: str, kind: str = "DirectoryOrCreate") -> k8s.Volume:

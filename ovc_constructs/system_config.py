@@ -227,7 +227,8 @@ class SystemConfig(Construct):
         volumes = [
             config_map_volume("system-config-template", self.config_map.name, mode=0o444),
             self.secret_volume(groups),
-            empty_dir("system-config", "1Mi"),
+            # The merged file holds secret values: in memory, like the Secret volumes it comes from.
+            empty_dir("system-config", "1Mi", memory=True),
         ]
         return merge, volumes
 

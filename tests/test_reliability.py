@@ -3,8 +3,11 @@ import re
 from fractions import Fraction
 
 import pytest
+import yaml
 
-from .conftest import POD_OWNERS, environment, find, find_all, pod_spec, synth
+from ovc_constructs import load_environment
+
+from .conftest import POD_OWNERS, ROOT, VARIANTS, environment, find, find_all, pod_spec, synth
 
 NODE_LOSS_CASES: list[tuple[str, str, str]] = []
 SUFFIX = {"m": Fraction(1, 1000), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
@@ -37,7 +40,7 @@ def replicated(path: str, synced: set[str]) -> bool:
     return any(path == s or path.startswith(s + "/") for s in synced)
 
 
-@pytest.mark.parametrize("variant", ["be-g8-3", "five-nodes", "privileged-pxe-all-pods"])
+@pytest.mark.parametrize("variant", ["be-g8-3", "be-conv-1", "five-nodes", "privileged-pxe-all-pods"])
 def test_losing_any_one_controller_node(all_outputs, variant):
     docs = all_outputs[variant]
     controllers = find(docs, "ConfigMap", "g8-environment")["data"]["G8_CONTROLLER_NODES"].split()
@@ -87,8 +90,28 @@ def job_script_lines(doc, docs) -> list[str]:
     return [line.strip() for text in texts for line in text.splitlines()]
 
 
+DESTRUCTIVE = re.compile(r"\brm\b|-delete\b|--drop\b|dropDatabase|DROP DATABASE|\bdrop\(|replSetReconfig.*force")
+
+
 def test_nothing_is_lost(all_outputs):
     for name, docs in all_outputs.items():
+        # The steps that run before every start (dependency waits, the system config merge, the JumpScale
+        # configuration, seeding) never delete and never write a host path except to add missing files.
+        for doc in docs:
+            if doc["kind"] not in POD_OWNERS:
+                continue
+            spec = pod_spec(doc)
+            volumes = {v["name"]: v for v in spec.get("volumes", [])}
+            for init in spec.get("initContainers", []):
+                where = f"{name}: {doc['metadata']['name']}/{init['name']}"
+                script = " ".join(init.get("command", []) + init.get("args", []))
+                assert not DESTRUCTIVE.search(script), f"{where}: {script}"
+                for mount in init.get("volumeMounts", []):
+                    if "hostPath" in volumes[mount["name"]] and not mount.get("readOnly"):
+                        assert re.search(r"\bcp -an\b", script), f"{where} writes {volumes[mount['name']]['hostPath']['path']}"
+                if init["name"] in ("merge-system-config", "system-init"):
+                    written = {kind for m in init["volumeMounts"] if not m.get("readOnly") for kind in volumes[m["name"]] if kind != "name"}
+                    assert written <= {"emptyDir"}, f"{where} writes {written}"
         for storage_class in find_all(docs, "StorageClass"):
             assert storage_class["reclaimPolicy"] == "Retain", name
         for volume in find_all(docs, "PersistentVolume"):
@@ -99,26 +122,46 @@ def test_nothing_is_lost(all_outputs):
             for line in job_script_lines(doc, docs):
                 if line.startswith("#"):
                     continue
-                destructive = re.search(r"\brm\b|-delete\b|--drop\b|dropDatabase|DROP DATABASE|\bdrop\(|replSetReconfig.*force", line)
+                destructive = DESTRUCTIVE.search(line)
                 # The only deletions: backup retention (old archives, after a new one was written) and the
                 # restore's --drop, which the operator must ask for.
                 assert not destructive or line in (RETENTION, OPERATOR_DROP), f"{name}: {doc['metadata']['name']}: {line}"
 
 
-IMAGE_BUMPS = {"mongo": {"image": "mongo:3.4.24"}, "osis": {"image": "jumpscale/osis:7.2.1"},
-               "portal": {"portal_image": "openvcloud/portal:2.3.1", "nginx_image": "nginx:1.12.2"},
-               "agents": {"jsagent_image": "jumpscale/core:7.2.1"}, "billing_sync": {"image": "syncthing/syncthing:0.14.52"},
-               "influxdb": {"image": "influxdb:1.4.3"}, "grafana": {"image": "grafana/grafana:3.1.1"}}
+DIGEST = "@sha256:" + "cd" * 32
+IMAGE_BUMPS = {"mongo": "3.7.3", "openvcloud/cb_master": "2.4.5.4", "openvcloud/nginx": "2.4.6", "redis": "3.2.12",
+               "syncthing/syncthing": "0.14.52", "influxdb": "1.4.3" + DIGEST, "grafana/grafana": "5.0.4"}
+"""A release bump through `release.images`: seven images, one of them newly pinned by digest."""
+DIGEST_SKIPS = ("CKV_K8S_43=", "CKV_K8S_15=")
+
+
+def without_versions(value, key=None):
+    """A document with what an image bump may change taken out: image references, version labels, config
+    checksums and the digest skips (pinning by digest removes them); every other field must stay."""
+    if isinstance(value, dict):
+        if key == "annotations":
+            skips = sorted(v for k, v in value.items() if k.startswith("checkov.io/skip") and not v.startswith(DIGEST_SKIPS))
+            kept = {k: v for k, v in value.items() if not k.startswith(("checkov.io/skip", "checksum/"))}
+            return {**kept, "checkov skips": skips}
+        return {k: without_versions(v, k) for k, v in value.items() if k != "app.kubernetes.io/version"}
+    if isinstance(value, list):
+        return [without_versions(v) for v in value]
+    return "<image>" if key == "image" else value
 
 
 def test_image_upgrades_roll_safely_and_change_nothing_immutable():
     before = {(d["kind"], d["metadata"]["name"]): d for d in synth(environment())}
-    after = {(d["kind"], d["metadata"]["name"]): d for d in synth(environment(**IMAGE_BUMPS))}
+    after = {(d["kind"], d["metadata"]["name"]): d for d in synth(environment(release={"images": IMAGE_BUMPS}))}
     assert before.keys() == after.keys()
     changed = {key for key in before if before[key] != after[key]}
-    assert ("StatefulSet", "mongo") in changed and ("DaemonSet", "osis") in changed and ("ConfigMap", "ovc-versions") in changed
+    assert {("StatefulSet", "mongo"), ("DaemonSet", "osis"), ("DaemonSet", "portal"), ("ConfigMap", "versions-manifest"),
+            ("Deployment", "ovc-versions")} <= changed
+    # The system config holds no image: the merge step and every JumpScale pod read the same file after the bump.
+    assert ("ConfigMap", "system-config") not in changed and ("ConfigMap", "g8-environment") not in changed
     for key in changed:
         old, new = before[key], after[key]
+        if key != ("ConfigMap", "versions-manifest"):
+            assert without_versions(old) == without_versions(new), f"{key}: an image bump changed more than images and versions"
         if key[0] in ("StatefulSet", "Deployment", "DaemonSet"):
             assert old["spec"]["selector"] == new["spec"]["selector"], f"{key}: selectors are immutable"
         if key[0] == "StatefulSet":
@@ -129,9 +172,18 @@ def test_image_upgrades_roll_safely_and_change_nothing_immutable():
             assert new["spec"]["updateStrategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}
         elif key[0] == "Deployment":
             assert new["spec"]["strategy"] == {"type": "Recreate"}, f"{key}: single writers are replaced, never doubled"
-    mongo = find(list(after.values()), "StatefulSet", "mongo")
-    assert pod_spec(mongo)["containers"][0]["image"] == "mongo:3.4.24"
-    assert mongo["metadata"]["labels"]["app.kubernetes.io/version"] == "3.4.24"
+        elif key[0] == "Job":
+            # A Job's pod template is immutable: a finished Job must be gone before the new one is applied.
+            assert new["spec"]["ttlSecondsAfterFinished"] > 0, f"{key}: a changed Job template cannot be applied over the old Job"
+    docs = list(after.values())
+    mongo = find(docs, "StatefulSet", "mongo")
+    assert pod_spec(mongo)["containers"][0]["image"] == "mongo:3.7.3"
+    assert mongo["metadata"]["labels"]["app.kubernetes.io/version"] == "3.7.3"
+    osis = pod_spec(find(docs, "DaemonSet", "osis"))
+    assert {c["image"] for c in osis["containers"] + osis["initContainers"] if c["name"] != "wait-for-mongo"} == {"openvcloud/cb_master:2.4.5.4"}
+    assert pod_spec(find(docs, "Deployment", "influxdb"))["containers"][0]["image"] == "influxdb:1.4.3" + DIGEST
+    manifest = yaml.safe_load(find(docs, "ConfigMap", "versions-manifest")["data"]["versions-manifest.yaml"])
+    assert {name: manifest["images"][name] for name in IMAGE_BUMPS} == IMAGE_BUMPS
 
 
 def pod_requests(doc) -> tuple[Fraction, Fraction]:
@@ -152,19 +204,43 @@ def worst_case_requests(docs) -> tuple[Fraction, Fraction]:
     return sum(pod_requests(d)[0] for d in resident), sum(pod_requests(d)[1] for d in resident)
 
 
-@pytest.mark.parametrize("variant", ["be-g8-3", "privileged-pxe-all-pods"])
+def cpuset_size(cpuset: str) -> int:
+    """`0-3,6` -> 5 CPUs."""
+    return sum(int(end or start) - int(start) + 1 for start, end in re.findall(r"(\d+)(?:-(\d+))?", cpuset))
+
+
+def pod_capacity(env) -> tuple[Fraction, Fraction]:
+    """What one controller gives the G8's pods: `node_capacity`, within the installer's pods cgroup (`limits.pods`:
+    a cpuset and GB, contract §7) when the environment sets one."""
+    cpu, memory = quantity(env.node_capacity.cpu), quantity(env.node_capacity.memory)
+    pods = env.limits.pods if env.limits else None
+    if pods and pods.cpu:
+        cpu = min(cpu, Fraction(cpuset_size(pods.cpu)))
+    if pods and pods.memory:
+        memory = min(memory, Fraction(pods.memory * 10**9))
+    return cpu, memory
+
+
+def environment_of(variant: str):
+    path = ROOT / "apps" / "environments" / f"{variant}.yaml"
+    return load_environment(path) if path.exists() else VARIANTS[variant]()
+
+
+@pytest.mark.parametrize("variant", ["be-g8-3", "be-conv-1", "privileged-pxe-all-pods"])
 def test_worst_case_requests_fit_one_controller_node(all_outputs, variant):
     docs = all_outputs[variant]
-    capacity = environment().node_capacity
+    capacity_cpu, capacity_memory = pod_capacity(environment_of(variant))
     every_container_has_limits = all(
         "limits" in c["resources"] and "requests" in c["resources"]
         for d in docs if d["kind"] in POD_OWNERS for c in pod_spec(d)["containers"] + pod_spec(d).get("initContainers", []))
     assert every_container_has_limits
     cpu, memory = worst_case_requests(docs)
-    assert cpu <= quantity(capacity.cpu), f"{float(cpu)} CPU requested on one node, capacity {capacity.cpu}"
-    assert memory <= quantity(capacity.memory), f"{float(memory) / 2**30:.1f} GiB requested on one node, capacity {capacity.memory}"
+    assert cpu <= capacity_cpu, f"{float(cpu)} CPU requested on one node, capacity {float(capacity_cpu)}"
+    assert memory <= capacity_memory, f"{float(memory) / 2**30:.2f} GiB requested on one node, capacity {float(capacity_memory) / 2**30:.2f} GiB"
 
 
 def test_capacity_check_can_fail(all_outputs):
     cpu, memory = worst_case_requests(all_outputs["be-g8-3"])
     assert cpu > quantity("500m") and memory > quantity("512Mi"), "a small node would be reported as too small"
+    small = environment(limits={"pods": {"cpu": "0", "memory": 1}})
+    assert pod_capacity(small) == (1, 10**9) and (cpu > 1 or memory > 10**9), "a small pods cgroup would be reported as too small"

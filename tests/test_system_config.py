@@ -184,3 +184,9 @@ def test_versions_manifest_is_the_release_with_the_environments_pins(all_outputs
 def test_a_converged_g8_is_one_where_controllers_carry_other_roles():
     assert load_environment(CONVERGED).converged
     assert not load_environment(EXAMPLE).converged
+
+
+def test_the_merged_file_with_its_secret_values_stays_in_memory(all_outputs):
+    for kind, name in (("DaemonSet", "osis"), ("DaemonSet", "portal"), ("Deployment", "management")):
+        volume = next(v for v in pod_spec(find(all_outputs["be-g8-3"], kind, name))["volumes"] if v["name"] == "system-config")
+        assert volume["emptyDir"]["medium"] == "Memory", name

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from functools import lru_cache
 from pathlib import Path
 
 import jsonschema
-import kubernetes_validate
 import yaml
 
 K8S_VERSION = "1.27"
@@ -25,6 +25,41 @@ def crd_schemas() -> dict[tuple[str, str], dict]:
         for version in crd["spec"]["versions"]:
             schemas[(f"{crd['spec']['group']}/{version['name']}", crd["spec"]["names"]["kind"])] = version["schema"]["openAPIV3Schema"]
     return schemas
+
+
+@lru_cache(maxsize=None)
+def _k8s_definitions():
+    """The strict 1.27 definitions, loaded once (kubernetes_validate.validate reloads them for every document)."""
+    from kubernetes_validate.utils import all_versions, major_minor, schema_contents
+    from referencing import Resource
+
+    version = [v for v in all_versions() if major_minor(v) <= K8S_VERSION][-1]
+    directory = f"kubernetes-json-schema/v{version}-local-strict"
+    return version, directory, Resource.from_contents(schema_contents(f"{directory}/_definitions.json", K8S_VERSION))
+
+
+@lru_cache(maxsize=None)
+def _k8s_validator(api_version: str, kind: str):
+    """The same Draft 2020-12 validator kubernetes_validate.validate(strict=True) builds, once per kind."""
+    from kubernetes_validate.utils import schema_contents
+    from referencing import Registry, Resource
+
+    _, directory, definitions = _k8s_definitions()
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    try:
+        schema = schema_contents(f"{directory}/{kind.lower()}-{group_version}.json", K8S_VERSION)
+    except FileNotFoundError:
+        return None
+    registry = definitions @ (Resource.from_contents(schema) @ Registry())
+    return jsonschema.validators.Draft202012Validator(schema, registry=registry)
+
+
+def _k8s_errors(doc: dict, where: str) -> list[str]:
+    validator = _k8s_validator(str(doc.get("apiVersion")), str(doc.get("kind")))
+    if validator is None:
+        return [f"{where}: no schema for {doc.get('apiVersion')} {doc.get('kind')} in Kubernetes {K8S_VERSION}"]
+    error = next(iter(validator.iter_errors(doc)), None)
+    return [] if error is None else [f"{where}: {'.'.join(map(str, error.path))}: {error.message}"]
 
 
 def _nulls(value, path=""):
@@ -49,12 +84,7 @@ def schema_errors(manifests: list[dict]) -> list[str]:
             validator = jsonschema.Draft7Validator(custom)
             errors += [f"{where}: {'.'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(doc)]
             continue
-        try:
-            kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
-        except kubernetes_validate.ValidationError as error:
-            errors.append(f"{where}: {'.'.join(map(str, error.path))}: {error.message}")
-        except kubernetes_validate.SchemaNotFoundError as error:
-            errors.append(f"{where}: no schema for {doc.get('apiVersion')} {doc.get('kind')} in Kubernetes {K8S_VERSION}: {error}")
+        errors += _k8s_errors(doc, where)
     return errors
 
 
