@@ -214,7 +214,10 @@ def to_environment(config: dict) -> tuple[dict, list[SecretSource], list[str]]:
 def secret_commands(secrets: list[SecretSource], source: Path, namespace: str) -> str:
     """The `kubectl` commands (bash) that create or update every Secret from the input file when run."""
     quoted = shlex.quote(str(source))
-    lines = [f"# Secrets of this G8, read from {source} when these commands run (bash; ovc_constructs importable).",
+    lines = [f"# Secrets of this G8, read from {source} when these commands run (bash, from the repository root).",
+             "set -euo pipefail",
+             # A value read inside <(...) that fails would become an empty Secret value: check the reader first.
+             f"{CONFIG_VALUE} {quoted} environment.password > /dev/null",
              f"kubectl create namespace {namespace} --dry-run=client -o yaml | kubectl apply -f -"]
     by_secret: dict[str, list[SecretSource]] = {}
     for item in secrets:
