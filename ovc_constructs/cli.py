@@ -93,12 +93,12 @@ def _write(path: Path, data: dict, header: str) -> None:
 
 def _import_config(source: Path, out: Path, identities: Optional[Path], namespace: str) -> int:
     from .environment import parse_environment
-    from .installer.importer import load_system_config, secret_commands, to_environment
+    from .installer.importer import load_system_config, secret_commands, secret_sources, to_environment
     from .syncthing import write_identities
 
     config = load_system_config(source)
     try:
-        data, secrets, notes = to_environment(config)
+        data, notes = to_environment(config)
     except ValueError as error:
         raise InvalidEnvironment(str(source), [("ssh.private-key", str(error))]) from None
     if namespace != "openvcloud":
@@ -110,13 +110,13 @@ def _import_config(source: Path, out: Path, identities: Optional[Path], namespac
     for node in data["nodes"]:
         if node["name"] in ids:
             node["syncthing_device_id"] = ids[node["name"]]
-    parse_environment(data, f"{source} (imported)")
+    environment = parse_environment(data, f"{source} (imported)")
     _write(out, data, f"# Imported from {source.name} (python -m ovc_constructs import-config); no secret values here.\n")
     print(f"# wrote {out}")
     for note in notes:
         print(f"# note: {note}")
-    print(secret_commands(secrets, source, data.get("namespace", "openvcloud")), end="")
-    print(f"kubectl -n {data.get('namespace', 'openvcloud')} create secret generic billing-sync --from-file={shlex.quote(str(keys))} "
+    print(secret_commands(secret_sources(environment, config), source, environment.namespace), end="")
+    print(f"kubectl -n {environment.namespace} create secret generic billing-sync --from-file={shlex.quote(str(keys))} "
           "--dry-run=client -o yaml | kubectl apply -f -")
     return 0
 

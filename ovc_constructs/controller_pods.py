@@ -74,9 +74,7 @@ class ControllerService(Component):
             template = jumpscale.pod_template(self, system_config, jumpscale.system_init(settings.image),
                                               containers=[main], secrets=secrets, **options)
         else:
-            merge, config_volumes = system_config.consumer(secrets)
-            template = self.pod_template(containers=[main], init_containers=[merge], annotations={jumpscale.CHECKSUM_ANNOTATION: system_config.checksum},
-                                         **{**options, "volumes": [*config_volumes, *volumes]})
+            template = system_config.pod_template(self, secrets=secrets, containers=[main], **options)
         self.deployment(template)
         jumpscale.skip_root_checks(self)
         exposure = Exposure.from_names(settings.exposure)

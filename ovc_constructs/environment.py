@@ -747,11 +747,6 @@ class Environment(StrictModel):
         """`name:tag` of an image of the release (contract §1.5: exact-key lookup)."""
         return f"{name}:{self.images()[name]}"
 
-    def floating_images(self) -> list[str]:
-        """Images of the release that the chart runs and that would float on `latest`."""
-        images = self.images()
-        return sorted({name for name in RELEASE_IMAGES.values() if images.get(name, "").split("@")[0] == "latest"})
-
     def with_release_images(self) -> "Environment":
         """A copy whose component settings run the release's images (the settings' own defaults are for library use)."""
         images = self.images()
@@ -838,7 +833,7 @@ class Environment(StrictModel):
 
         found: list[tuple[str, str]] = []
         shipped = shipped_versions()
-        images = self.images() if self.release.version in shipped else dict(self.release.images)
+        images = self.images()  # an unshipped version contributes no tags: only release.images
         for (section, field), name in RELEASE_IMAGES.items():
             settings = getattr(self, section)
             if settings is None or not getattr(settings, "enabled", True):

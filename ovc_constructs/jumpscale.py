@@ -12,7 +12,6 @@ from .environment import Resources, resources
 from .pods import container, empty_dir, exec_probe, host_path, http_probe, mount, security_context
 
 CONFIG_DIR = "/opt/jumpscale7/cfg"
-CHECKSUM_ANNOTATION = "checksum/system-config"
 SYSTEM_SCRIPTS = "/var/run/scripts/system"
 PORTAL_SCRIPTS = "/var/run/scripts/portal"
 REDIS_PORT = 9999
@@ -106,13 +105,12 @@ def pod_template(
 ) -> k8s.PodTemplateSpec:
     """A pod of JumpScale processes: the system config merged, then `configure` (a `system_init`) fills the
     configuration volume that the containers mount over the image's own (the cfg-dir pattern, §2.3)."""
-    merge, config_volumes = config.consumer(secrets)
-    annotations = {**(options.pop("annotations", None) or {}), CHECKSUM_ANNOTATION: config.checksum}
-    return component.pod_template(
+    return config.pod_template(
+        component,
+        secrets=secrets,
         containers=containers,
-        init_containers=[merge, configure, *init_containers],
-        volumes=[config_volume(), *config_volumes, *volumes],
-        annotations=annotations,
+        init_containers=[configure, *init_containers],
+        volumes=[config_volume(), *volumes],
         **options,
     )
 

@@ -10,41 +10,20 @@ import ipaddress
 import json
 import re
 import shlex
-from dataclasses import dataclass
 from importlib import resources as package_files
 from pathlib import Path
 from typing import Optional, Union
 
-from ..environment import G8_SECRET, NETWORKS, InvalidEnvironment, Release, floating_pins, read_yaml
+from ..environment import Environment, InvalidEnvironment, Release, SecretRef, floating_pins, read_yaml
+from .processed import INSTALLER_NETWORK, SecretField, dotted, processed_config
 
 SCHEMA = package_files.files("ovc_constructs") / "installer" / "system-config.schema.json"
-INSTALLER_NETWORK = {network: network.replace("_", "-") for network in NETWORKS}
 DEFAULT_DIRECTORIES = {
     "/var/ovc/billing", "/var/ovc/influxdb", "/var/ovc/mongodb", "/var/ovc/pxeboot", "/var/ovc/0-access-hostkeys",
     "/var/ovc/grafana", "/var/ovc/0-access", "/var/ovc/ssl", "/var/ovc/.ssh", "/var/ovc/updatelogs",
 }
 """The installer's own host directories (§1.3); only the operator's extra ones are carried over."""
 CONFIG_VALUE = "python3 -m ovc_constructs config-value"
-
-Path_ = tuple[Union[str, int], ...]
-
-
-@dataclass(frozen=True)
-class SecretSource:
-    """One value of a Secret, and where in the input file it is read from."""
-
-    secret: str
-    key: str
-    path: Path_
-
-    @property
-    def dotted(self) -> str:
-        return dotted(self.path)
-
-
-def dotted(path: Path_) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path))
-
 
 def tls_secret(certificate: str) -> str:
     return f"tls-{certificate.lower()}"
@@ -142,15 +121,11 @@ def _pxe(environment: dict) -> Optional[dict]:
     return {"interface": "mgmt", "gateway": management["gateway"], "reservations": reservations}
 
 
-def to_environment(config: dict) -> tuple[dict, list[SecretSource], list[str]]:
-    """The environment data, the Secret values it needs (read from `config` later), and notes for the operator."""
+def to_environment(config: dict) -> tuple[dict, list[str]]:
+    """The environment data and notes for the operator."""
     env, network = config["environment"], config["network"]
     networks = _networks(network)
     nodes = [_node(n, networks) for n in config["nodes"]]
-    secrets = [SecretSource(G8_SECRET, "environment-password", ("environment", "password")),
-               SecretSource(G8_SECRET, "itsyouonline-client-secret", ("itsyouonline", "clientSecret")),
-               SecretSource(G8_SECRET, "mailclient-password", ("mailclient", "passwd")),
-               SecretSource(G8_SECRET, "ssh-private-key", ("ssh", "private-key"))]
     notes: list[str] = []
     data: dict = {
         "name": env["subdomain"],
@@ -171,29 +146,19 @@ def to_environment(config: dict) -> tuple[dict, list[SecretSource], list[str]]:
     if config.get("support"):
         github = config["support"]["github"]
         data["support"] = {"github": {"client_id": github["client_id"], "teams": github["teams"]}}
-        secrets.append(SecretSource(G8_SECRET, "github-client-secret", ("support", "github", "client_secret")))
     if config.get("alerta"):
         data["alerta"] = {"api_url": config["alerta"]["api_url"]}
-        secrets.append(SecretSource(G8_SECRET, "alerta-api-key", ("alerta", "api_key")))
     if config.get("limits"):
         data["limits"] = config["limits"]
     cisco = []
-    for index, switch in enumerate(network.get("cisco", [])):
+    for switch in network.get("cisco", []):
         cisco.append({k: v for k, v in switch.items() if k != "password"})
-        secrets.append(SecretSource(G8_SECRET, f"cisco-password-{switch['name']}", ("network", "cisco", index, "password")))
     data["switches"] = {"cisco": cisco, "mellanox": network.get("mellanox", {})}
-    for index, node in enumerate(config["nodes"]):
-        if node.get("ipmi", {}).get("password") is not None:
-            secrets.append(SecretSource(G8_SECRET, f"ipmi-password-{node['name']}", ("nodes", index, "ipmi", "password")))
     data["portal"] = {"tls": {"mode": "secret", "secret_name": tls_secret(env["ssl"]["root"])}}
     # The installer's InfluxDB host path (contract §1.3, §3.7): the G8's existing statistics stay where they are.
     data["paths"] = {"influx": "/var/ovc/influxdb"}
-    for name in sorted(set(env["ssl"].values())):
-        if name not in config["certificates"]:
-            notes.append(f"environment.ssl names certificate {name!r}, which certificates does not hold: create Secret {tls_secret(name)} yourself")
-            continue
-        secrets += [SecretSource(tls_secret(name), "tls.crt", ("certificates", name, "crt")),
-                    SecretSource(tls_secret(name), "tls.key", ("certificates", name, "key"))]
+    notes += [f"environment.ssl names certificate {name!r}, which certificates does not hold: create Secret {tls_secret(name)} yourself"
+              for name in sorted(set(env["ssl"].values())) if name not in config["certificates"]]
     extra = [d for d in config.get("directories", []) if d.get("path", "").rstrip("/") not in DEFAULT_DIRECTORIES]
     folders = [{"id": re.sub(r"[^a-z0-9-]+", "-", d["path"].rstrip("/").rsplit("/", 1)[-1].lower()).strip("-") or "folder", "path": d["path"]}
                for d in extra if d.get("sync")]
@@ -208,10 +173,20 @@ def to_environment(config: dict) -> tuple[dict, list[SecretSource], list[str]]:
     if pins:
         data["release"] = {"images": pins}
         notes += [f"release {Release().version} gives {name} the tag 'latest'; pinned to {tag}" for name, tag in pins.items()]
-    return data, secrets, notes
+    return data, notes
 
 
-def secret_commands(secrets: list[SecretSource], source: Path, namespace: str) -> str:
+def secret_sources(environment: Environment, config: dict) -> list[SecretField]:
+    """Every Secret value the imported G8 needs, at its path in `config`: the system config's secret fields
+    (the processed config keeps the installer's paths) and each certificate named by `environment.ssl`."""
+    certificates = sorted(set(environment.certificates.model_dump().values()) & set(config["certificates"]))
+    return processed_config(environment)[1] + [
+        SecretField(("certificates", name, part), SecretRef(secret=tls_secret(name), key=f"tls.{part}"), "tls")
+        for name in certificates for part in ("crt", "key")
+    ]
+
+
+def secret_commands(secrets: list[SecretField], source: Path, namespace: str) -> str:
     """The `kubectl` commands (bash) that create or update every Secret from the input file when run."""
     quoted = shlex.quote(str(source))
     lines = [f"# Secrets of this G8, read from {source} when these commands run (bash, from the repository root).",
@@ -219,17 +194,17 @@ def secret_commands(secrets: list[SecretSource], source: Path, namespace: str) -
              # A value read inside <(...) that fails would become an empty Secret value: check the reader first.
              f"{CONFIG_VALUE} {quoted} environment.password > /dev/null",
              f"kubectl create namespace {namespace} --dry-run=client -o yaml | kubectl apply -f -"]
-    by_secret: dict[str, list[SecretSource]] = {}
+    by_secret: dict[str, list[SecretField]] = {}
     for item in secrets:
-        by_secret.setdefault(item.secret, []).append(item)
+        by_secret.setdefault(item.ref.secret, []).append(item)
     for name, items in by_secret.items():
-        def value(item: SecretSource) -> str:
-            return f"<({CONFIG_VALUE} {quoted} {shlex.quote(item.dotted)})"
-        if name.startswith("tls-"):
+        def value(item: SecretField) -> str:
+            return f"<({CONFIG_VALUE} {quoted} {shlex.quote(dotted(item.path))})"
+        if items[0].group == "tls":
             parts = [f"--cert={value(items[0])}", f"--key={value(items[1])}"]
             kind = "tls"
         else:
-            parts = [f"--from-file={item.key}={value(item)}" for item in items]
+            parts = [f"--from-file={item.ref.key}={value(item)}" for item in items]
             kind = "generic"
         lines.append(f"kubectl -n {namespace} create secret {kind} {name} \\\n  " + " \\\n  ".join(parts)
                      + " \\\n  --dry-run=client -o yaml | kubectl apply -f -")
