@@ -22,6 +22,8 @@ _EXPORTS = {
     "ZeroAccess": "controller_pods",
     "Component": "component",
     "Exposure": "component",
+    "HostDirectory": "component",
+    "HostDirectories": "host_directories",
     "ServicePort": "component",
     "Environment": "environment",
     "InvalidEnvironment": "environment",

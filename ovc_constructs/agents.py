@@ -6,11 +6,11 @@ from typing import Optional
 from constructs import Construct
 
 from . import jumpscale
-from .component import Component, Exposure, ServicePort
+from .component import ROOT_SSH_DIR, Component, Exposure, ServicePort
 from .environment import AgentSettings
 from .osis import OsisDaemon
 from .pods import container, http_probe
-from .pods import host_path, mount
+from .pods import mount
 from .site import Site
 from .system_config import SystemConfig
 
@@ -97,10 +97,10 @@ class GeneralJsAgent(Component):
         site = site or osis.site
         super().__init__(scope, id, site=site, name="jsagent", role="worker", image=settings.jsagent_image)
         # It reaches the nodes over SSH with the G8's root key (contract §3.4).
-        agent, volumes = _jsagent_with_redis(settings, billing_host_path, mounts=[mount("root-ssh", "/root/.ssh")])
+        agent, volumes = _jsagent_with_redis(settings, billing_host_path, mounts=[mount("root-ssh", ROOT_SSH_DIR)])
         configure = jumpscale.system_init(settings.jsagent_image, roles=("controller", "node"), machine_guid=CONTROLLER_JSAGENT_GUID)
         self.deployment(jumpscale.pod_template(self, system_config, configure, containers=agent,
-                                               volumes=[*volumes, host_path("root-ssh", ssh_host_path, "Directory")]))
+                                               volumes=[*volumes, self.root_ssh_volume(ssh_host_path)]))
         jumpscale.skip_root_checks(self)
         self.depends_on(osis)
         self.depends_on(agentcontroller)

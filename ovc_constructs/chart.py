@@ -11,6 +11,8 @@ from .agents import AgentController, GeneralJsAgent
 from .mongo import ReplicatedMongo
 from .osis import OsisDaemon
 from .billing_sync import BillingSync
+from .host_directories import HostDirectories
+from .host_directories import plan as host_directory_plan
 from .controller_pods import Management, OvcVersions, Qa, UptimeMonitor, ZeroAccess
 from .portal import PortalStack
 from .pxeboot import PxeBoot
@@ -100,29 +102,45 @@ class G8Chart(Chart):
         self.stats_collector.depends_on(self.osis)
         self.portal = PortalStack(
             self, "portal", osis=self.osis, domain=environment.fqdn, system_config=config, versions=self.versions,
-            settings=environment.portal, billing_host_path=billing,
+            settings=environment.portal, billing_host_path=billing, location=environment.subdomain,
+            cpu_nodes=PortalStack.backplane_addresses(environment, "cpu"),
+            storage_nodes=PortalStack.backplane_addresses(environment, "storage"),
+            certificates=environment.certificates,
+            # nginx proxies /0-access/ to its Service (the kubernetes exposure).
+            zero_access=environment.zero_access.enabled and "kubernetes" in environment.zero_access.exposure,
         )
         # The portal's jsagent dials the agent controller (FACTS apply order: agents before portal).
         self.portal.depends_on(self.agentcontroller)
-        self.grafana = Grafana(self, "grafana", influxdb=self.influxdb, domain=environment.fqdn, settings=environment.grafana)
+        self.grafana = Grafana(self, "grafana", influxdb=self.influxdb, domain=environment.fqdn, subdomain=environment.subdomain,
+                               settings=environment.grafana)
         # The portal proxies /grafana (request time, no wait; FACTS: grafana is applied last).
         self.portal.connects_to(self.grafana)
-        self.pxeboot = PxeBoot(self, "pxeboot", site=self.site, settings=environment.pxe) if environment.pxe else None
-        optional = (("management", Management, environment.management_pod), ("zero-access", ZeroAccess, environment.zero_access),
-                    ("uptime-monitor", UptimeMonitor, environment.uptime_monitor), ("qa", Qa, environment.qa))
-        self.controller_pods = {id: kind(self, id, site=self.site, system_config=config, settings=settings)
-                                for id, kind, settings in optional if settings.enabled}
+        self.pxeboot = PxeBoot.from_environment(self, "pxeboot", site=self.site, environment=environment) if environment.pxe else None
+        ssh = {"ssh_host_path": environment.paths.ssh}
+        optional = (("management", Management, environment.management_pod, ssh), ("zero-access", ZeroAccess, environment.zero_access, ssh),
+                    ("uptime-monitor", UptimeMonitor, environment.uptime_monitor, {}), ("qa", Qa, environment.qa, {}))
+        self.controller_pods = {id: kind(self, id, site=self.site, system_config=config, settings=settings, **extra)
+                                for id, kind, settings, extra in optional if settings.enabled}
         if "uptime-monitor" in self.controller_pods:
             for dependency in (self.osis, self.agentcontroller):
                 self.controller_pods["uptime-monitor"].depends_on(dependency)
         if "management" in self.controller_pods:
             # The installer calls the portal's REST API (contract §5).
             self.controller_pods["management"].connects_to(self.portal)
+        if "zero-access" in self.controller_pods:
+            # nginx serves 0-access's HTTP side at https://<fqdn>/0-access/ (contract §12).
+            self.portal.connects_to(self.controller_pods["zero-access"], [ZeroAccess.HTTP])
         self.ovc_versions = (
             OvcVersions(self, "ovc-versions", site=self.site, versions=self.versions, settings=environment.ovc_versions)
             if environment.ovc_versions.enabled
             else None
         )
+
+        # Last, so it sees every component's directories; first in apply order.
+        components = self.components
+        self.host_directories = HostDirectories(self, "host-directories", site=self.site, directories=host_directory_plan(components))
+        for component in components:
+            component.node.add_dependency(self.host_directories)
 
     @property
     def components(self) -> list[Component]:

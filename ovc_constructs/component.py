@@ -19,7 +19,7 @@ from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from .environment import resources
-from .pods import UNPRIVILEGED_UID, config_map_volume, container, image_tag, mount, security_context
+from .pods import UNPRIVILEGED_UID, config_map_volume, container, host_path, image_tag, mount, security_context
 from .site import Site
 
 PART_OF = "openvcloud"
@@ -42,6 +42,25 @@ class Exposure(enum.Flag):
         for name in names:
             exposure |= cls[name.upper()]
         return exposure
+
+
+@dataclass(frozen=True)
+class HostDirectory:
+    """A directory on every controller that a component needs, with the owner and mode it needs."""
+
+    path: str
+    mode: int = 0o755
+    owner: int = 0
+    group: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.path} (mode {self.mode:o}, owner {self.owner}:{self.group})"
+
+
+ROOT_SSH_DIR = "/root/.ssh"
+
+DIRECTORY_TYPES = (None, "Directory", "DirectoryOrCreate")
+"""hostPath types that name a directory (a device or file is not prepared)."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +146,8 @@ class Component(Construct):
         self._wait_count = 0
         self._skip_counts: dict[str, int] = {}
         self._digest_skipped: set[str] = set()
+        self.host_directories: dict[str, HostDirectory] = {}
+        self.host_paths: set[str] = set()
         self.service_account = k8s.KubeServiceAccount(
             self, "service-account", metadata=self.metadata(), automount_service_account_token=False
         )
@@ -203,10 +224,27 @@ class Component(Construct):
         return self.register_pod_owner(workload, template)
 
     def register_pod_owner(self, owner: ApiObject, template: k8s.PodTemplateSpec) -> ApiObject:
-        """Note the images of any object that owns pods (workload, Job, CronJob) for the digest checks."""
+        """Note the images of any object that owns pods (workload, Job, CronJob) for the digest checks,
+        and the host directories its pods mount (`HostDirectories` prepares them)."""
         containers = list(template.spec.containers) + list(template.spec.init_containers or [])
         self._note_images(owner, [c.image for c in containers])
+        for volume in template.spec.volumes or []:
+            if volume.host_path and volume.host_path.type in DIRECTORY_TYPES:
+                self.host_paths.add(volume.host_path.path.rstrip("/") or "/")
         return owner
+
+    def host_directory(self, name: str, directory: HostDirectory, kind: str = "DirectoryOrCreate") -> k8s.Volume:
+        """A hostPath volume of a directory whose owner or mode matters (an SSH key directory, data of a non-root image)."""
+        self.declare_host_directory(directory)
+        return host_path(name, directory.path, kind)
+
+    def root_ssh_volume(self, path: str) -> k8s.Volume:
+        """Volume `root-ssh`: the G8's root SSH key pair (`paths.ssh`) for /root/.ssh, root's with mode 0700 (sshd insists)."""
+        return self.host_directory("root-ssh", HostDirectory(path, 0o700), "Directory")
+
+    def declare_host_directory(self, directory: HostDirectory) -> None:
+        """A directory this component needs on every controller, mounted or not (a local PV, a subdirectory)."""
+        self.host_directories[directory.path] = directory
 
     def _note_images(self, owner: ApiObject, images: Sequence[str]) -> None:
         """Record the images this component runs; those pinned by tag only cannot pass the digest checks."""

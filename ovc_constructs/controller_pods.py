@@ -9,25 +9,52 @@ from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from . import jumpscale
-from .component import Component, Exposure, ServicePort
+from .component import ROOT_SSH_DIR, Component, Exposure, HostDirectory, ServicePort
 from .environment import ManagementSettings, QaSettings, ServiceSettings, UptimeMonitorSettings, VersionsSettings, ZeroAccessSettings
-from .pods import NGINX_UID, config_map_volume, container, empty_dir, exec_probe, host_path, http_probe, mount, security_context, tcp_probe
+from .pods import (NGINX_UID, config_map_volume, container, empty_dir, exec_probe, host_path, http_probe, mount, secret_volume,
+                   security_context, tcp_probe)
 from .pxeboot import render_static_nginx_config
 from .versions_manifest import VersionsManifest
 from .site import Site
-from .system_config import CONFIG_DIR, JUMPSCALE_SECRETS, SECRET_GROUPS, SystemConfig, dir_mount, file_mount
+from .system_config import CONFIG_DIR, JUMPSCALE_SECRETS, SECRET_GROUPS, CONFIG_FILE, SystemConfig, dir_mount, file_mount
 
 UPTIME_PORT = 9500
 VERSIONS_PORT = 8080
 VERSIONS_HEALTH_PORT = 8081
+MANAGEMENT_SSH_PORT = 2205
+INSTALLER_DIR = "/opt/code/github/0-complexity/openvcloud_installer/scripts/install/"
+INSTALLER_PATH = f"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:{INSTALLER_DIR}"
+SSHD_CAPABILITIES = ("AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID", "SYS_CHROOT")
+"""What sshd and phusion's my_init need as root: privilege separation (chroot, setuid/setgid), login records,
+per-session users and files (0-access), signalling their children. Nothing else."""
+SSHD_REASON = "sshd (phusion baseimage) runs as root and needs SYS_CHROOT, SETUID/SETGID, AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, KILL"
+
+
+def sshd_security(*extra: str) -> k8s.SecurityContext:
+    return security_context(user=0, read_only_root=False, add_capabilities=sorted({*SSHD_CAPABILITIES, *extra}))
+
+
+PREPARE_SSHD = """set -eu
+source=${SSH_SOURCE:-/etc/ssh} target=${HOST_KEYS:-/host-keys}
+# sshd's configuration from the image, once; the image's baked host keys are public, so never those.
+for file in "$source"/*; do
+  name=$(basename "$file")
+  case "$name" in ssh_host_*) continue ;; esac
+  cp -an "$file" "$target/"
+done
+for type in rsa ecdsa ed25519; do
+  [ -f "$target/ssh_host_${type}_key" ] || ssh-keygen -q -N '' -t "$type" -f "$target/ssh_host_${type}_key"
+done
+"""
 
 
 class ControllerService(Component):
     """A single-instance OpenvCloud service pod with its ports and exposures from the environment.
 
     It reads the system config (merged with the secret values of `secrets`) as a file (`config_dir=None`)
-    or as a directory; `jumpscale=True` adds the JumpScale configuration step and configuration volume
-    (contract §2.3). `ports[0]` is the port published by an internal or public exposure.
+    or as a directory; `ssh_host_path` mounts the G8's root key pair; `jumpscale=True` adds the JumpScale configuration step and configuration volume
+    (contract §2.3). `ports[0]` is the port published by an internal or public exposure. `security`
+    defaults to root without any capability (the JumpScale images).
     """
 
     def __init__(
@@ -49,9 +76,17 @@ class ControllerService(Component):
         config_dir: Optional[str] = None,
         volumes: Sequence[k8s.Volume] = (),
         mounts: Sequence[k8s.VolumeMount] = (),
+        init_containers: Sequence[k8s.Container] = (),
+        env: Optional[dict[str, str]] = None,
+        lifecycle: Optional[k8s.Lifecycle] = None,
+        security: Optional[k8s.SecurityContext] = None,
+        ssh_host_path: Optional[str] = None,
     ) -> None:
         super().__init__(scope, id, site=site, name=name, role=role, image=settings.image)
         self.settings = settings
+        if ssh_host_path:  # the G8's root key pair at /root/.ssh
+            volumes = [*volumes, self.root_ssh_volume(ssh_host_path)]
+            mounts = [*mounts, mount("root-ssh", ROOT_SSH_DIR)]
         probe = probe or exec_probe(["sh", "-c", "kill -0 1"], initial_delay=30, period=30)
         config_mounts = [jumpscale.config_mount()] if jumpscale_config else []
         config_mounts.append(dir_mount(config_dir) if config_dir else file_mount())
@@ -62,21 +97,25 @@ class ControllerService(Component):
             working_dir=working_dir,
             ports={p.name: p.container_port for p in ports if p.protocol == "TCP"},
             udp_ports={p.name: p.container_port for p in ports if p.protocol == "UDP"},
+            env=env or {},
             mounts=[*config_mounts, *mounts],
             resources=settings.resources,
-            security=jumpscale.jumpscale_security(),
+            security=security or jumpscale.jumpscale_security(),
             liveness=probe,
             readiness=probe,
+            lifecycle=lifecycle,
         )
-        # Root without capabilities cannot bind a port below 1024 (zero-access's SSH on 22).
+        # Root without NET_BIND_SERVICE cannot bind a port below 1024 (zero-access's SSH on 22).
         options = dict(volumes=volumes, low_ports=any(p.container_port < 1024 for p in ports))
         if jumpscale_config:
             template = jumpscale.pod_template(self, system_config, jumpscale.system_init(settings.image),
-                                              containers=[main], secrets=secrets, **options)
+                                              containers=[main], init_containers=init_containers, secrets=secrets, **options)
         else:
-            template = system_config.pod_template(self, secrets=secrets, containers=[main], **options)
+            template = system_config.pod_template(self, secrets=secrets, containers=[main], init_containers=init_containers, **options)
         self.deployment(template)
         jumpscale.skip_root_checks(self)
+        if security is not None:
+            self.skip_check("CKV_K8S_25", SSHD_REASON)
         exposure = Exposure.from_names(settings.exposure)
         if ports and Exposure.KUBERNETES in exposure:
             self.expose_kubernetes(ports)
@@ -90,13 +129,19 @@ class ControllerService(Component):
 class Management(ControllerService):
     """Operations' management pod (the installer's home): SSH on 2205, internal by default.
 
-    It runs the installer, which reads the whole system config (contract §3.12), secret values included.
+    `init-ssh.py` moves the image's sshd to 2205 before phusion's `my_init` starts it (contract §13); root
+    logs in with the G8's key from `ssh_host_path`. `installer` is on PATH and reads the whole system
+    config (secret values included) through `ENV_CONFIG` (contract §3.12).
     """
 
     def __init__(self, scope: Construct, id: str, *, site: Site, system_config: SystemConfig,
-                 settings: ManagementSettings = ManagementSettings()) -> None:
+                 settings: ManagementSettings = ManagementSettings(), ssh_host_path: str = "/var/ovc/.ssh") -> None:
         super().__init__(scope, id, site=site, name="management", role="operations", settings=settings, system_config=system_config,
-                         ports=[ServicePort("ssh", 2205)], probe=tcp_probe(2205), secrets=tuple(SECRET_GROUPS), config_dir=CONFIG_DIR)
+                         ports=[ServicePort("ssh", MANAGEMENT_SSH_PORT)], probe=tcp_probe(MANAGEMENT_SSH_PORT, initial_delay=20),
+                         command=["/bin/bash", "-c", "python3 /var/run/init-ssh.py && exec /sbin/my_init"],
+                         env={"PATH": INSTALLER_PATH, "ENV_CONFIG": f"{CONFIG_DIR}/{CONFIG_FILE}"},
+                         secrets=tuple(SECRET_GROUPS), config_dir=CONFIG_DIR,
+                         ssh_host_path=ssh_host_path, security=sshd_security())
 
 
 class UptimeMonitor(ControllerService):
@@ -115,33 +160,72 @@ class UptimeMonitor(ControllerService):
 
 
 class Qa(ControllerService):
-    """The dev team's quality-assurance pod (off by default)."""
+    """The dev team's quality-assurance pod (off by default, contract §3.15).
+
+    It configures JumpScale, starts phusion's services (sshd on 22) and registers GitLab runners with the
+    token and runner count of Secret `gitlab_secret` (read from files, never environment variables); testers log in with the keys of Secret
+    `authorized_keys_secret`. NET_ADMIN and /dev/net/tun are for its VPN tests.
+    """
 
     def __init__(self, scope: Construct, id: str, *, site: Site, system_config: SystemConfig,
                  settings: QaSettings = QaSettings(enabled=True)) -> None:
-        super().__init__(scope, id, site=site, name="qa", role="qa", settings=settings, system_config=system_config,
-                         config_dir=CONFIG_DIR)
+        runners = '/gitlab-runner.sh --token "$(cat /etc/gitlab-ci/token)" --runners "$(cat /etc/gitlab-ci/runners)"'
+        super().__init__(
+            scope, id, site=site, name="qa", role="qa", settings=settings, system_config=system_config,
+            ports=[ServicePort("ssh", 22)], probe=tcp_probe(22, initial_delay=30),
+            command=["/bin/bash", "-c", f"jspython {jumpscale.SYSTEM_SCRIPTS}/configure-system.py && exec /sbin/my_init"],
+            env={"PATH": INSTALLER_PATH},
+            lifecycle=k8s.Lifecycle(
+                post_start=k8s.LifecycleHandler(exec=k8s.ExecAction(command=["/bin/bash", "-c", f"sleep 10 && {runners}"])),
+                pre_stop=k8s.LifecycleHandler(exec=k8s.ExecAction(command=["gitlab-runner", "unregister", "--all-runners"])),
+            ),
+            config_dir=CONFIG_DIR,
+            volumes=[secret_volume("tester-keys", settings.authorized_keys_secret, mode=0o600), secret_volume("gitlab-ci", settings.gitlab_secret),
+                     host_path("tun", "/dev/net/tun", "CharDevice"), empty_dir("shm", "1Gi", memory=True)],
+            mounts=[mount("tester-keys", f"{ROOT_SSH_DIR}/authorized_keys", read_only=True, sub_path="authorized_keys"),
+                    mount("gitlab-ci", "/etc/gitlab-ci", read_only=True),
+                    mount("tun", "/dev/net/tun"), mount("shm", "/dev/shm")],
+            security=sshd_security("NET_ADMIN"),
+        )
 
 
 class ZeroAccess(ControllerService):
-    """Recorded, temporary SSH access to the nodes: SSH 22 published as 7022, HTTP 5000 with `/ping`.
+    """Recorded, temporary SSH access to the nodes: SSH 22 published as 7022 on the public IPs, HTTP 5000.
 
-    Host keys and session recordings live on host paths (synced by BillingSync), so the pod can move.
-    It reads the itsyou.online client secret from the system config (contract §12).
+    0-access-start.py reads the itsyou.online client secret from the system config (contract §12) and
+    advertises `<fqdn>:7022`; the portal's nginx serves its HTTP side at `https://<fqdn>/0-access/`. Host
+    keys and sshd's configuration live on a host path (synced, so the pod can move) mounted over /etc/ssh:
+    an init step fills it from the image once and generates this G8's own host keys (never the image's
+    baked ones). Recordings and the search index are under /var/recordings, its SQLite database in that
+    working directory, so sessions survive a restart.
     """
 
-    SESSIONS_DIR = "/var/lib/0-access/sessions"
-    HOST_KEYS_DIR = "/etc/ssh/0-access"
+    RECORDINGS_DIR = "/var/recordings"
+    HTTP = ServicePort("http", 5000)
 
     def __init__(self, scope: Construct, id: str, *, site: Site, system_config: SystemConfig,
-                 settings: ZeroAccessSettings = ZeroAccessSettings()) -> None:
+                 settings: ZeroAccessSettings = ZeroAccessSettings(), ssh_host_path: str = "/var/ovc/.ssh") -> None:
+        recordings = self.RECORDINGS_DIR
+        prepare = container(
+            "prepare-sshd",
+            settings.image,
+            command=["/bin/bash", "-c", PREPARE_SSHD],
+            mounts=[mount("host-keys", "/host-keys")],
+            resources=settings.resources,
+            security=security_context(user=0),
+        )
         super().__init__(
             scope, id, site=site, name="zero-access", role="access", settings=settings, system_config=system_config,
-            ports=[ServicePort("ssh", 7022, 22), ServicePort("http", 5000)],
-            probe=http_probe("/ping", 5000, initial_delay=20), secrets=("itsyouonline",),
-            volumes=[host_path("sessions", settings.sessions_host_path), host_path("host-keys", settings.host_keys_host_path)],
-            mounts=[mount("sessions", self.SESSIONS_DIR), mount("host-keys", self.HOST_KEYS_DIR)],
+            ports=[ServicePort("ssh", 7022, 22), self.HTTP],
+            probe=http_probe("/ping", self.HTTP.port, initial_delay=20), secrets=("itsyouonline",),
+            command=["/usr/bin/python3", "/opt/0-access/0-access-start.py"], working_dir=recordings,
+            init_containers=[prepare],
+            volumes=[host_path("recordings", settings.sessions_host_path), host_path("host-keys", settings.host_keys_host_path)],
+            mounts=[mount("recordings", recordings), mount("host-keys", "/etc/ssh")],
+            ssh_host_path=ssh_host_path, security=sshd_security(),
         )
+        # The search index must exist before 0-access opens it (contract §12).
+        self.declare_host_directory(HostDirectory(f"{settings.sessions_host_path}/index"))
 
 
 class OvcVersions(Component):

@@ -410,10 +410,11 @@ class OsisSettings(StrictModel):
 
 
 class TlsSettings(StrictModel):
-    """The portal's certificate: issued by cert-manager, or an existing Secret (never a key in the output)."""
+    """Where the web front's certificates come from: one TLS Secret `tls-<name>` per distinct name in `certificates`,
+    written by cert-manager or existing (never a key in the output)."""
 
-    mode: Literal["cert-manager", "secret"] = "cert-manager"
-    secret_name: DnsSubdomain = Field("portal-tls", description="Secret with tls.crt/tls.key (written by cert-manager or existing)")
+    mode: Literal["cert-manager", "secret"] = Field(
+        "cert-manager", description="cert-manager: one Certificate per distinct certificate name; secret: the Secrets exist")
     issuer_kind: Literal["ClusterIssuer", "Issuer"] = "ClusterIssuer"
     issuer_name: DnsSubdomain = "letsencrypt"
 
@@ -430,27 +431,38 @@ class PublicSettings(StrictModel):
 
 
 class VirtualHost(StrictModel):
-    """An extra public name `<name>.<domain>` that nginx proxies to `upstream`."""
+    """An extra public name `<name>.<domain>` that nginx proxies to `upstream` (with the root certificate)."""
 
     name: DnsLabel
     upstream: Upstream
 
 
 class PortalSettings(StrictModel):
+    """The web front (nginx: UI, jslib, the portal, ovs/novnc/defense) and the portal; the portal's code is the image's."""
+
     nginx_image: Image = "openvcloud/nginx:2.4.5"
     portal_image: Image = "openvcloud/cb_master:2.4.5.3"
     redis_image: Image = "redis:3.2"
-    data_host_path: HostPath = Field("/var/ovc/portals", description="node-local portal data, mounted at /opt/jumpscale7/apps/portals/")
     public: PublicSettings = PublicSettings()
     tls: TlsSettings = TlsSettings()
-    virtual_hosts: list[VirtualHost] = Field(default_factory=list, description="e.g. ovs, defense, novnc")
+    maintenance: bool = Field(False, description="serve a maintenance page (503) for everything but /jslib, without ovs/novnc/defense (upgrades)")
+    virtual_hosts: list[VirtualHost] = Field(default_factory=list, description="extra names <name>.<fqdn> proxied to an upstream")
     dns_resolver: str = Field(
-        "kube-dns.kube-system.svc.cluster.local", description="DNS server nginx uses to resolve upstreams at request time"
+        "kube-dns.kube-system.svc.cluster.local",
+        # An IPv4 address or a DNS name (the last label starts with a letter), nothing that could extend nginx.conf.
+        pattern=r"^(((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+                r"|([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)*[a-z]([-a-z0-9]{0,61}[a-z0-9])?)$",
+        description="DNS server (IPv4 address or DNS name) nginx uses to resolve Grafana, 0-access and virtual hosts at request time",
     )
     nginx_resources: Resources = resources("50m", "64Mi", "1", "256Mi")
     portal_resources: Resources = resources("200m", "512Mi", "2", "2Gi")
     jsagent_resources: Resources = resources("100m", "256Mi", "1", "1Gi")
     redis_resources: Resources = resources("20m", "32Mi", "500m", "160Mi")
+
+    @staticmethod
+    def builtin_server_names(fqdn: str) -> dict[str, list[str]]:
+        """The web front's own names per certificate role (contract §9; the portal registers exactly these)."""
+        return {"root": [fqdn, f"www.{fqdn}"], "ovs": [f"ovs-{fqdn}"], "novnc": [f"novnc-{fqdn}"], "defense": [f"defense-{fqdn}"]}
 
 
 class AgentSettings(StrictModel):
@@ -487,7 +499,9 @@ class InfluxSettings(StrictModel):
 
 
 class GrafanaSettings(StrictModel):
-    image: Image = "grafana/grafana:5.0.0"
+    image: Image = Field("grafana/grafana:5.0.0", description=(
+        "5.0 or later: file provisioning of the datasource and dashboards and the /d/<uid>/<slug> URLs the portal "
+        "links first exist in 5.0 (seed 000's 3.1 has neither); 5.0.0 is what release 2.4.5.3 pins"))
     admin_secret: DnsSubdomain = Field("grafana-admin", description="existing Secret with key admin-password")
     host_path: HostPath = Field("/var/ovc/grafana", description="Grafana's database, synced by BillingSync")
     resources: Resources = resources("50m", "128Mi", "1", "512Mi")
@@ -499,27 +513,33 @@ class StatsCollectorSettings(StrictModel):
 
 
 class Reservation(StrictModel):
-    """A static DHCP lease for one of the G8's other nodes (CPU and storage nodes)."""
+    """A static DHCP lease and DNS name for a machine that is not a G8 node (the nodes get theirs from `nodes`)."""
 
     mac: Mac
-    ip: IPv4
-    hostname: DnsLabel
+    ip: IPv4 = Field(description="inside networks.management or networks.ipmi")
+    hostname: DnsLabel = Field(description="resolves as <hostname>.<subdomain>")
 
 
 class PxeSettings(StrictModel):
-    """DHCP + TFTP (dnsmasq), the OS-image HTTP server and the apt repository on the management network."""
+    """PXE for the G8's cpu and storage nodes: DHCP, DNS and TFTP (dnsmasq), the OS-image HTTP server and the apt
+    repository, on the management gateway address (`networks.management.gateway`) put on `interface`."""
 
-    dnsmasq_image: Image = Field("openvcloud/pxeboot:2.4.0", description="image with dnsmasq and the TFTP boot files")
+    dnsmasq_image: Image = Field("openvcloud/pxeboot:2.4.0", description="image with dnsmasq (and busybox ip)")
     http_image: Image = Field("openvcloud/pxeboot-httpd:2.4.0", description="serves the OS install images (busybox httpd)")
+    init_image: Image = Field("openvcloud/pxeboot-init:2.4.0", description="fills the TFTP root and the images from its /source")
     apt_image: Image = Field("nginx:1.12", description="serves the apt repository")
-    interface: Interface = "mgmt"
+    interface: Interface = Field("mgmt", description="the controllers' management interface; PxeBoot adds the gateway address to it")
     node_label: LabelKey = Field("openvcloud.io/pxeboot", description="PxeBoot runs only on controllers labelled <node_label>=true")
     dhcp_range_start: Optional[IPv4] = Field(default=None, description="absent: only the reservations get addresses (static range)")
     dhcp_range_end: Optional[IPv4] = None
     lease_time: str = Field("12h", pattern=r"^[0-9]+[smhd]?$|^infinite$")
-    gateway: Optional[IPv4] = None
-    next_server: Optional[IPv4] = Field(None, description="TFTP server given to clients; default: the node running dnsmasq")
-    reservations: list[Reservation] = Field(default_factory=list)
+    next_server: Optional[IPv4] = Field(None, description="TFTP server given to clients; default: the management gateway")
+    dns_servers: list[IPv4] = Field(default_factory=lambda: ["8.8.8.8", "8.8.4.4"],
+                                    description="upstream DNS servers for names outside <subdomain>")
+    reservations: list[Reservation] = Field(
+        default_factory=list, description="extra machines that are not G8 nodes; every node's MACs are reserved from nodes[]")
+    reinstall: list[DnsSubdomain] = Field(
+        default_factory=list, description="cpu or storage nodes that boot the 911 rescue system over PXE (the installer's enable_pxe)")
     host_path: HostPath = "/var/ovc/pxeboot"
     http_port: UnprivilegedPort = 8080
     apt_port: UnprivilegedPort = 8081
@@ -551,15 +571,21 @@ class UptimeMonitorSettings(ServiceSettings):
 
 
 class QaSettings(ServiceSettings):
+    """The dev team's test runner (contract §3.15): SSH on 22, GitLab runners registered at start."""
+
     enabled: bool = False
     image: Image = "openvcloud/qa:2.4.5.3"
     exposure: list[ExposureName] = Field(default_factory=list)
+    gitlab_secret: DnsSubdomain = Field(default="gitlab-ci", description="existing Secret with keys token and runners")
+    authorized_keys_secret: DnsSubdomain = Field(default="tester-keys", description="existing Secret with key authorized_keys (testers' SSH keys)")
 
 
 class ZeroAccessSettings(ServiceSettings):
     image: Image = "openvcloud/0-access:2.4.5"
-    exposure: list[ExposureName] = Field(default_factory=lambda: ["internal", "kubernetes"])
-    node_port: Optional[NodePort] = Field(30722, description="NodePort of SSH (Service port 7022)")
+    exposure: list[ExposureName] = Field(
+        default_factory=lambda: ["public", "kubernetes"],
+        description="SSH (7022) on the controllers' public IPs, the address 0-access advertises (contract §12)")
+    node_port: Optional[NodePort] = Field(default=30722, description="NodePort of SSH (Service port 7022)")
     sessions_host_path: HostPath = "/var/ovc/0-access"
     host_keys_host_path: HostPath = "/var/ovc/0-access-hostkeys"
 
@@ -595,6 +621,7 @@ RELEASE_IMAGES: dict[tuple[str, str], str] = {
     ("stats_collector", "image"): CB_MASTER,
     ("pxe", "dnsmasq_image"): "openvcloud/pxeboot",
     ("pxe", "http_image"): "openvcloud/pxeboot-httpd",
+    ("pxe", "init_image"): "openvcloud/pxeboot-init",
     ("management_pod", "image"): "openvcloud/management",
     ("zero_access", "image"): "openvcloud/0-access",
     ("uptime_monitor", "image"): CB_MASTER,
@@ -764,6 +791,9 @@ class Environment(StrictModel):
         if len(controllers) < 3:
             found.append(("nodes", f"{len(controllers)} controller node(s) given; a G8 needs at least 3 (roles: [controller])"))
         found.extend(self._node_problems())
+        if self.networks.backplane is None and any({"cpu", "storage"} & set(n.roles) for n in self.nodes):
+            found.append(("networks.backplane", "required with cpu or storage nodes: nginx reaches their consoles and "
+                                                "storage UI on their backplane addresses, and they dial the controllers there"))
         found.extend(self._release_problems())
         found.extend(self._sync_problems(identities_required))
         found.extend(self._pxe_problems())
@@ -772,9 +802,12 @@ class Environment(StrictModel):
             if settings.enabled and {"internal", "public"} & set(settings.exposure) and settings.node_port is None:
                 found.append((f"{field}.node_port", "required for an internal or public exposure"))
         vhosts: dict[str, int] = {}
+        builtin = {name for names in PortalSettings.builtin_server_names(self.fqdn).values() for name in names}
         for index, vhost in enumerate(self.portal.virtual_hosts):
             if vhost.name in vhosts:
                 found.append((f"portal.virtual_hosts[{index}].name", f"{vhost.name!r} is already used by portal.virtual_hosts[{vhosts[vhost.name]}]"))
+            elif f"{vhost.name}.{self.fqdn}" in builtin:
+                found.append((f"portal.virtual_hosts[{index}].name", f"{vhost.name}.{self.fqdn} is one of the web front's own names"))
             vhosts.setdefault(vhost.name, index)
         ports_seen: dict[int, str] = {}
         for path, port in self.node_ports().items():
@@ -815,7 +848,7 @@ class Environment(StrictModel):
                 if address is None:
                     if node.ip_lsb is not None:
                         found.append((f"{where}.ip_lsb", f"{node.ip_lsb} is beyond the host addresses of networks.{network} {net}"))
-                    elif network == "management" or (network == "backplane" and node.is_controller):
+                    elif network in ("management", "backplane"):  # nodes dial the controllers there; nginx proxies to nodes there
                         found.append((f"{where}.ip_lsb", f"required (or addresses.{network}): the node needs an address on networks.{network}"))
                     continue
                 if ipaddress.IPv4Address(address) not in net or ipaddress.IPv4Address(address) in (net.network_address, net.broadcast_address):
@@ -852,11 +885,35 @@ class Environment(StrictModel):
     def _pxe_problems(self) -> list[tuple[str, str]]:
         if self.pxe is None:
             return []
+        if self.converged:
+            return [("pxe", "a converged G8 (a controller that is also a cpu or storage node) has no PXE boot, "
+                            "as with the installer: remove the pxe section")]
         pxe, found = self.pxe, []
         network = ipaddress.IPv4Network(self.networks.management.cidr)
+        ipmi = ipaddress.IPv4Network(self.networks.ipmi.cidr) if self.networks.ipmi else None
+        gateway = ipaddress.IPv4Address(self.networks.management.gateway)
+        # What the nodes hold already: PxeBoot reserves and names every node's management and IPMI interface.
+        owners: dict[str, dict[str, str]] = {"mac": {}, "ip": {}, "hostname": {}}
+        names = {n.name for n in self.nodes}
+        for index, node in enumerate(self.nodes):
+            if f"ipmi-{node.name}" in names and (node.ipmi or node.addresses.ipmi) and self.address(node, "ipmi"):
+                found.append((f"nodes[{index}].name", f"PxeBoot names the IPMI interface of {node.name} ipmi-{node.name}, "
+                                                      f"which is already a node's name"))
+            owners["hostname"].update({node.name: f"node {node.name}", f"ipmi-{node.name}": f"the IPMI name of node {node.name}"})
+            owners["mac"].update({mac: f"the {field} of node {node.name}" for field, mac in
+                                  (("management_mac", node.management_mac), ("ipmi.mac", node.ipmi.mac if node.ipmi else None)) if mac})
+            owners["ip"].update({address: f"the {net} address of node {node.name}" for net in ("management", "ipmi")
+                                 if (address := self.address(node, net))})
+        if gateway not in network or gateway in (network.network_address, network.broadcast_address):
+            found.append(("networks.management.gateway", f"'{gateway}' is not a host address inside networks.management.cidr {network}"))
+        elif str(gateway) in owners["ip"]:
+            found.append(("networks.management.gateway", f"'{gateway}' is {owners['ip'][str(gateway)]}; PxeBoot adds the gateway "
+                                                          f"to {pxe.interface} of a controller, it must be a spare address"))
         if (pxe.dhcp_range_start is None) != (pxe.dhcp_range_end is None):
             found.append(("pxe.dhcp_range_end", "give both dhcp_range_start and dhcp_range_end, or neither (static range)"))
-        controllers = {ipaddress.IPv4Address(self.address(n, 'management')): n.name for n in self.controllers if self.address(n, 'management')}
+        fixed = {ipaddress.IPv4Address(self.address(n, 'management')): f"{n.name}'s management IP" for n in self.controllers
+                 if self.address(n, 'management')}
+        fixed[gateway] = "networks.management.gateway"
         if pxe.dhcp_range_start and pxe.dhcp_range_end:
             start, end = ipaddress.IPv4Address(pxe.dhcp_range_start), ipaddress.IPv4Address(pxe.dhcp_range_end)
             for field, address in (("dhcp_range_start", start), ("dhcp_range_end", end)):
@@ -864,29 +921,40 @@ class Environment(StrictModel):
                     found.append((f"pxe.{field}", f"'{address}' is not a host address inside networks.management.cidr {network}"))
             if start > end:
                 found.append(("pxe.dhcp_range_end", f"'{end}' comes before dhcp_range_start '{start}'"))
-            for address, name in controllers.items():
+            for address, what in fixed.items():
                 if start <= address <= end:
-                    found.append(("pxe.dhcp_range_start", f"the range {start}-{end} contains {name}'s management IP {address}"))
-        for field in ("gateway", "next_server"):
-            value = getattr(pxe, field)
-            if value and ipaddress.IPv4Address(value) not in network:
-                found.append((f"pxe.{field}", f"{value!r} is not inside networks.management.cidr {self.networks.management.cidr}"))
-        macs: dict[str, int] = {}
-        ips: dict[str, int] = {}
-        names: dict[str, int] = {}
+                    found.append(("pxe.dhcp_range_start", f"the range {start}-{end} contains {what} {address}"))
+        if pxe.next_server and ipaddress.IPv4Address(pxe.next_server) not in network:
+            found.append(("pxe.next_server", f"{pxe.next_server!r} is not inside networks.management.cidr {network}"))
+        seen: dict[str, dict[str, int]] = {"mac": {}, "ip": {}, "hostname": {}}
         for index, reservation in enumerate(pxe.reservations):
             where = f"pxe.reservations[{index}]"
             address = ipaddress.IPv4Address(reservation.ip)
-            if address not in network:
-                found.append((f"{where}.ip", f"{reservation.ip!r} is not inside networks.management.cidr {self.networks.management.cidr}"))
-            if address in controllers:
-                found.append((f"{where}.ip", f"{reservation.ip!r} is the management IP of controller {controllers[address]}"))
-            if reservation.hostname in {n.name for n in self.controllers}:
-                found.append((f"{where}.hostname", f"{reservation.hostname!r} is a controller's name; controllers are not PXE booted"))
-            for seen, key, value in ((macs, "mac", reservation.mac), (ips, "ip", reservation.ip), (names, "hostname", reservation.hostname)):
-                if value in seen:
-                    found.append((f"{where}.{key}", f"{value!r} is already reserved by pxe.reservations[{seen[value]}]"))
-                seen.setdefault(value, index)
+            if address not in network and (ipmi is None or address not in ipmi):
+                inside = f"networks.management.cidr {network}" + (f" or networks.ipmi.cidr {ipmi}" if ipmi else "")
+                found.append((f"{where}.ip", f"{reservation.ip!r} is not inside {inside}"))
+            elif address == gateway:
+                found.append((f"{where}.ip", f"{reservation.ip!r} is networks.management.gateway"))
+            for key in ("mac", "ip", "hostname"):
+                value = getattr(reservation, key)
+                if value in owners[key]:
+                    found.append((f"{where}.{key}", f"{value!r} is {owners[key][value]}; the nodes' reservations come from nodes[], "
+                                                    "pxe.reservations are for other machines"))
+                elif value in seen[key]:
+                    found.append((f"{where}.{key}", f"{value!r} is already reserved by pxe.reservations[{seen[key][value]}]"))
+                seen[key].setdefault(value, index)
+        nodes = {n.name: n for n in self.nodes}
+        listed: dict[str, int] = {}
+        for index, name in enumerate(pxe.reinstall):
+            node = nodes.get(name)
+            problem = (f"{name!r} is already listed as pxe.reinstall[{listed[name]}]" if name in listed
+                       else f"{name!r} is not a node of this G8 (nodes[].name)" if node is None
+                       else f"{name!r} is a controller; only cpu and storage nodes are reinstalled over PXE" if node.is_controller
+                       else f"node {name!r} has no management_mac, which names its boot entry" if not node.management_mac
+                       else None)
+            if problem:
+                found.append((f"pxe.reinstall[{index}]", problem))
+            listed.setdefault(name, index)
         if pxe.http_port == pxe.apt_port:
             found.append(("pxe.apt_port", f"{pxe.apt_port} is already the http_port"))
         return found

@@ -19,11 +19,23 @@ def migrate(old: dict, *, grid_id: int, client_id: str, iyo_environment: Optiona
     domain = str(data.pop("domain", ""))
     subdomain, _, basedomain = domain.partition(".")
     management = data.pop("management", {}) or {}
-    pxe = data.get("pxe") or {}
+    pxe = dict(data.get("pxe") or {})
     cidr = str(management.get("cidr", ""))
-    gateway = pxe.get("gateway") or str(next(ipaddress.IPv4Network(cidr).hosts())) if cidr else ""
-    if not pxe.get("gateway"):
+    gateway = pxe.pop("gateway", None) or str(next(ipaddress.IPv4Network(cidr).hosts())) if cidr else ""
+    if data.get("pxe"):
+        data["pxe"] = pxe  # its gateway is now the management network's
+    else:
         notes.append(f"networks.management.gateway set to {gateway}, the first host of {cidr}; correct it if the gateway is elsewhere")
+    portal = dict(data.get("portal") or {})
+    if "data_host_path" in portal:
+        notes.append(f"portal.data_host_path {portal.pop('data_host_path')!r} dropped: the portal's code now comes from its image")
+    if "secret_name" in (portal.get("tls") or {}):
+        tls = dict(portal["tls"])
+        notes.append(f"portal.tls.secret_name {tls.pop('secret_name')!r} dropped: nginx uses the Secrets tls-<name> of certificates "
+                     "(docs/secrets.md); set certificates.root to the part after tls-")
+        portal["tls"] = tls
+    if data.get("portal"):
+        data["portal"] = portal
     nodes = []
     for node in data.pop("nodes", []) or []:
         entry = {"name": node.get("name"), "roles": ["controller"], "addresses": {"management": node.get("management_ip")},

@@ -9,10 +9,10 @@ from typing import Optional
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from .component import JOB_RESOURCES, Component, ServicePort, cluster_scoped, node_selector
+from .component import JOB_RESOURCES, Component, HostDirectory, ServicePort, cluster_scoped, node_selector
 from .environment import MongoSettings
 from .files import script
-from .pods import UNPRIVILEGED_UID, config_map_volume, container, empty_dir, exec_probe, host_path, mount, secret_volume, security_context
+from .pods import UNPRIVILEGED_UID, config_map_volume, container, empty_dir, exec_probe, mount, secret_volume, security_context
 from .site import Site
 
 MONGO_PORT = 27017
@@ -86,6 +86,8 @@ class ReplicatedMongo(Component):
         return len(self.site.nodes)
 
     def _local_volumes(self) -> None:
+        # A local volume is never created by the kubelet: the directory must exist, owned by mongod's uid.
+        self.declare_host_directory(HostDirectory(self.settings.host_path, 0o700, MONGODB_UID, MONGODB_UID))
         self.storage_class = cluster_scoped(
             k8s.KubeStorageClass(
                 self,
@@ -264,6 +266,7 @@ class ReplicatedMongo(Component):
         env = {"MONGO_HOSTS": self.replica_set_hosts, "RETENTION_DAYS": str(backup.retention_days)}
         self.allow_from_pods("from-backup", f"mongo-from-{name}", labels)
         auth_volumes, auth_mounts = self._auth_volumes()
+        backup_volume = self.host_directory("backup", HostDirectory(backup.host_path, 0o750, MONGODB_UID, MONGODB_UID), "Directory")
 
         def cron_job(id: str, job_name: str, command: str, schedule: str, suspend: bool) -> k8s.KubeCronJob:
             runner = container(
@@ -277,7 +280,7 @@ class ReplicatedMongo(Component):
             )
             template = self.pod_template(
                 containers=[runner],
-                volumes=[config_map_volume("scripts", scripts.name), host_path("backup", backup.host_path, "Directory"),
+                volumes=[config_map_volume("scripts", scripts.name), backup_volume,
                          empty_dir("tmp"), *auth_volumes],
                 labels=labels,
                 restart_policy="OnFailure" if not suspend else "Never",

@@ -102,6 +102,7 @@ def container(
     env_from_fields: Mapping[str, str] = {},
     mounts: Sequence[k8s.VolumeMount] = (),
     working_dir: Optional[str] = None,
+    lifecycle: Optional[k8s.Lifecycle] = None,
 ) -> k8s.Container:
     """A container with an explicit pull policy (IfNotPresent: a G8 may be air-gapped)."""
     env_vars = [k8s.EnvVar(name=k, value=v) for k, v in env.items()] + [
@@ -126,6 +127,7 @@ def container(
         liveness_probe=liveness,
         readiness_probe=readiness,
         startup_probe=startup,
+        lifecycle=lifecycle,
     )
 
 

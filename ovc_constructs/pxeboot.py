@@ -1,56 +1,102 @@
-"""PxeBoot: DHCP + TFTP, OS-image HTTP server and apt repository for (re)installing the G8's nodes.
+"""PxeBoot: DHCP, DNS and TFTP, OS-image HTTP server and apt repository for (re)installing the G8's nodes.
 
-One pod, three containers (decision and reasons in docs/pxeboot.md), host network on the management
-network, exactly one instance.
+One pod, three containers and the init container pxeboot-init (decision and reasons in docs/pxeboot.md),
+host network, on the management gateway address that pxeboot-init puts on the management interface,
+exactly one instance. Contract §3.11 and §10.
 """
 from __future__ import annotations
 
 import hashlib
 import ipaddress
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from .component import Component
 from .environment import PxeSettings
-from .files import template
-from .pods import NGINX_UID, config_map_volume, container, empty_dir, exec_probe, host_path, http_probe, mount, security_context
+from .files import script, template
+from .pods import NGINX_UID, config_map_volume, container, empty_dir, exec_probe, host_path, http_probe, mount, security_context, tcp_probe
+
+if TYPE_CHECKING:
+    from .environment import Environment
+    from .site import Site
 
 TFTP_ROOT = "/srv/tftp"
 LEASES_DIR = "/var/lib/ovc-pxe"
-RUN_DIR = "/run/pxe"
+CONFIG_DIR = "/etc/ovc"
+INIT_ROOT = "/opt/pxeboot"
+"""Where pxeboot-init sees the host directory (as the installer's pxeboot-init did)."""
+IMAGE_SOURCE = "/source"
+"""The pxeboot-init image's boot files (`tftpboot/`) and install images (`images/`)."""
 DHCP_CAPABILITIES = ("NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW")
+INIT_CAPABILITIES = ("NET_ADMIN",)
 APT_HEALTH_PORT = 8082
+DNS_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*")
 HOST_NETWORK_REASON = "DHCP and TFTP answer broadcasts on the management network, so the pod uses the host network"
-DHCP_REASON = "dnsmasq must bind DHCP/TFTP ports and send raw DHCP replies: root with only NET_ADMIN, NET_BIND_SERVICE and NET_RAW"
-FIND_ADDRESS = f"""set -eu
-address=$(ip -4 -o addr show dev "$PXE_INTERFACE" | awk '{{split($4, a, "/"); print a[1]; exit}}')
-test -n "$address" || {{ echo "no IPv4 address on interface $PXE_INTERFACE of this node"; exit 1; }}
-echo "$address" > {RUN_DIR}/address
-sed "s/__ADDRESS__/$address/" /templates/apt-nginx.conf > {RUN_DIR}/apt-nginx.conf
-echo "serving on $address"
-"""
+ROOT_REASON = ("dnsmasq binds the DHCP, DNS and TFTP ports and sends raw DHCP replies (root with only NET_ADMIN, "
+               "NET_BIND_SERVICE and NET_RAW); pxeboot-init puts the gateway address on the management interface "
+               "(root with only NET_ADMIN)")
 
 
-def render_dnsmasq_config(settings: PxeSettings, management_cidr: str) -> str:
-    """dnsmasq.conf for the management network, from the environment."""
-    network = ipaddress.IPv4Network(management_cidr)
-    if settings.dhcp_range_start and settings.dhcp_range_end:
-        dhcp_range = f"{settings.dhcp_range_start},{settings.dhcp_range_end},{network.netmask},{settings.lease_time}"
-    else:  # only the reserved nodes get an address, like the historical installer's `static` range
-        dhcp_range = f"{network.network_address},static,{network.netmask},{settings.lease_time}"
-    next_server = f",,{settings.next_server}" if settings.next_server else ""
-    reservations = "".join(f"dhcp-host={r.mac},{r.ip},{r.hostname},infinite\n" for r in settings.reservations)
+@dataclass(frozen=True)
+class PxeHost:
+    """A machine on the management or IPMI network: `name` resolves to `ip` in the G8's domain and, with a
+    `mac`, DHCP always gives that MAC `ip` (and the host name `name`)."""
+
+    name: str
+    mac: Optional[str]
+    ip: str
+
+
+def boot_entry(mac: str) -> str:
+    """pxelinux's per-MAC configuration name: `01-` and the MAC, lowercase and dash-separated."""
+    if not re.fullmatch(r"[0-9a-f]{2}([:-][0-9a-f]{2}){5}", mac.lower()):
+        raise ValueError(f"{mac!r} is not a MAC address such as 52:54:00:12:34:56")
+    return "01-" + mac.lower().replace(":", "-")
+
+
+def render_pxelinux_config(gateway: str, http_port: int, *, rescue: bool) -> str:
+    """pxelinux.cfg/default (boot the local disk) or a per-MAC entry (boot the 911 rescue system)."""
+    purpose = ("This node is marked for reinstall (pxe.reinstall): it boots the 911 rescue system." if rescue
+               else "Boot the local disk; type 911 at the prompt for the rescue system.")
+    return template("pxelinux.cfg").substitute(
+        purpose=purpose, default="911" if rescue else "local", rescue_url=f"http://{gateway}:{http_port}"
+    )
+
+
+def render_dnsmasq_config(settings: PxeSettings, *, domain: str, gateway: str, management_cidr: str,
+                          ipmi_cidr: Optional[str] = None, hosts: Sequence[PxeHost] = ()) -> str:
+    """dnsmasq.conf: static (or `dhcp_range_*`) DHCP on the management and IPMI networks, names for `hosts`."""
+    ranges = []
+    for tag, cidr in (("management", management_cidr), ("ipmi", ipmi_cidr)):
+        if cidr is None:
+            continue
+        network = ipaddress.IPv4Network(cidr)
+        if tag == "management" and settings.dhcp_range_start and settings.dhcp_range_end:
+            first = f"{settings.dhcp_range_start},{settings.dhcp_range_end}"
+        else:  # only the reserved hosts get an address, like the historical installer's `static` ranges
+            first = f"{network.network_address},static"
+        ranges.append(f"dhcp-range=set:{tag},{first},{network.netmask},{settings.lease_time}\n")
+    lines = []
+    for host in hosts:
+        if host.mac:
+            lines.append(f"dhcp-host={host.mac.lower()},{host.ip},{host.name},infinite\n")
+        lines.append(f"host-record={host.name}.{domain},{host.name},{host.ip}\n")
     return template("dnsmasq.conf").substitute(
         interface=settings.interface,
-        lease_file=f"{LEASES_DIR}/dnsmasq.leases",
-        dhcp_range=dhcp_range,
-        gateway=f"dhcp-option=option:router,{settings.gateway}\n" if settings.gateway else "",
-        reservations=reservations,
+        gateway=gateway,
+        lease_file=f"{LEASES_DIR}/leases",
+        domain=domain,
+        servers="".join(f"server={server}\n" for server in settings.dns_servers),
+        ranges="".join(ranges),
+        hosts="".join(lines),
         tftp_root=TFTP_ROOT,
         bios_boot_file=settings.bios_boot_file,
         uefi_boot_file=settings.uefi_boot_file,
-        next_server=next_server,
+        next_server=settings.next_server or gateway,
     )
 
 
@@ -62,26 +108,47 @@ def render_static_nginx_config(listen: str, root: str, health_listen: str, *, au
 
 
 class PxeBoot(Component):
-    """DHCP/TFTP (dnsmasq), the OS image server and the apt repository in one single-instance pod."""
+    """DHCP/DNS/TFTP (dnsmasq), the OS image server and the apt repository in one single-instance pod.
 
-    def __init__(self, scope: Construct, id: str, *, site, settings: PxeSettings) -> None:
+    `hosts` are reserved and named (plus `settings.reservations`), `reinstall` lists the management MACs that
+    boot the 911 rescue system instead of their disk, `ssh_public_key` becomes `images/pubkey` for 911's Install.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, site: "Site", settings: PxeSettings, domain: str, gateway: str,
+                 hosts: Sequence[PxeHost] = (), ipmi_cidr: Optional[str] = None, reinstall: Sequence[str] = (),
+                 ssh_public_key: Optional[str] = None) -> None:
         super().__init__(scope, id, site=site, name="pxeboot", role="provisioning", image=settings.dnsmasq_image)
         self.settings = settings
-        self.dnsmasq_config = render_dnsmasq_config(settings, site.management_cidr)
-        apt_config = render_static_nginx_config(
-            f"__ADDRESS__:{settings.apt_port}", "/srv/apt", f"127.0.0.1:{APT_HEALTH_PORT}", autoindex=True
-        )
-        config = k8s.KubeConfigMap(self, "config", metadata=self.metadata(),
-                                   data={"dnsmasq.conf": self.dnsmasq_config, "apt-nginx.conf": apt_config})
+        self.gateway = gateway
+        self.hosts = (*hosts, *(PxeHost(r.hostname, r.mac, r.ip) for r in settings.reservations))
+        self.reinstall = tuple(boot_entry(mac) for mac in reinstall)
+        self._check(domain, site.management_cidr, ipmi_cidr, reinstall)
+        prefix = ipaddress.IPv4Network(site.management_cidr).prefixlen
+        gateway_cidr = f"{gateway}/{prefix}"
+        self.dnsmasq_config = render_dnsmasq_config(settings, domain=domain, gateway=gateway, management_cidr=site.management_cidr,
+                                                    ipmi_cidr=ipmi_cidr, hosts=self.hosts)
+        self.files = {
+            "dnsmasq.conf": self.dnsmasq_config,
+            "apt-nginx.conf": render_static_nginx_config(
+                f"{gateway}:{settings.apt_port}", "/srv/apt", f"127.0.0.1:{APT_HEALTH_PORT}", autoindex=True),
+            "pxelinux-default": render_pxelinux_config(gateway, settings.http_port, rescue=False),
+            "pxelinux-911": render_pxelinux_config(gateway, settings.http_port, rescue=True),
+            "pxeboot-init.sh": script("pxeboot-init.sh"),
+            **({"pubkey": ssh_public_key.strip() + "\n"} if ssh_public_key else {}),
+        }
+        config = k8s.KubeConfigMap(self, "config", metadata=self.metadata(), data=self.files)
         root = settings.host_path
-        find_address = container(
-            "find-address",
-            site.helper_image,
-            command=["sh", "-c", FIND_ADDRESS],
-            env={"PXE_INTERFACE": settings.interface},
-            mounts=[mount("templates", "/templates", read_only=True), mount("run", RUN_DIR)],
+        init = container(
+            "pxeboot-init",
+            settings.init_image,
+            command=["bash", f"{CONFIG_DIR}/pxeboot-init.sh"],
+            env={"PXE_SOURCE": IMAGE_SOURCE, "PXE_ROOT": INIT_ROOT, "PXE_CONFIG": CONFIG_DIR, "PXE_INTERFACE": settings.interface,
+                 "PXE_GATEWAY": gateway_cidr, "PXE_REINSTALL": " ".join(self.reinstall)},
+            # Only what it fills: never the leases (conf/) or the apt repository.
+            mounts=[mount("config", CONFIG_DIR, read_only=True), mount("tftp", f"{INIT_ROOT}/tftpboot"),
+                    mount("images", f"{INIT_ROOT}/images")],
             resources=settings.http_resources,
-            security=security_context(),
+            security=security_context(user=0, add_capabilities=INIT_CAPABILITIES),
         )
         dnsmasq_security = (
             security_context(user=0, privileged=True) if settings.privileged
@@ -91,22 +158,26 @@ class PxeBoot(Component):
         dnsmasq = container(
             "dnsmasq",
             settings.dnsmasq_image,
-            command=["dnsmasq", "--keep-in-foreground", "--log-facility=-", "--user=root", "--conf-file=/etc/ovc/dnsmasq.conf"],
-            udp_ports={"dhcp": 67, "tftp": 69},
-            mounts=[mount("templates", "/etc/ovc", read_only=True), mount("tftp", TFTP_ROOT, read_only=True),
+            command=["dnsmasq", "--keep-in-foreground", "--log-facility=-", "--user=root", f"--conf-file={CONFIG_DIR}/dnsmasq.conf"],
+            ports={"dns-tcp": 53},
+            udp_ports={"dns": 53, "dhcp": 67, "tftp": 69},
+            mounts=[mount("config", CONFIG_DIR, read_only=True), mount("tftp", TFTP_ROOT, read_only=True),
                     mount("leases", LEASES_DIR)],
             resources=settings.dnsmasq_resources,
             security=dnsmasq_security,
             liveness=alive,
             readiness=alive,
+            # The gateway leaves this node with the pod (the installer's `destroy`); the next pod adds it where it runs.
+            lifecycle=k8s.Lifecycle(pre_stop=k8s.LifecycleHandler(
+                exec=k8s.ExecAction(command=["ip", "addr", "del", gateway_cidr, "dev", settings.interface]))),
         )
-        port_open = exec_probe(["sh", "-c", f'nc -w 2 "$(cat {RUN_DIR}/address)" {settings.http_port} </dev/null'], initial_delay=5)
+        port_open = tcp_probe(settings.http_port, host=gateway, initial_delay=5)
         images = container(
             "images",
             settings.http_image,
-            command=["sh", "-c", f'exec httpd -f -v -p "$(cat {RUN_DIR}/address):{settings.http_port}" -h /srv/images'],
+            command=["httpd", "-f", "-v", "-p", f"{gateway}:{settings.http_port}", "-h", "/srv/images"],
             ports={"images": settings.http_port},
-            mounts=[mount("run", RUN_DIR, read_only=True), mount("images", "/srv/images", read_only=True)],
+            mounts=[mount("images", "/srv/images", read_only=True)],
             resources=settings.http_resources,
             security=security_context(),
             liveness=port_open,
@@ -117,23 +188,23 @@ class PxeBoot(Component):
         apt = container(
             "apt-repository",
             settings.apt_image,
-            command=["nginx", "-c", f"{RUN_DIR}/apt-nginx.conf", "-g", "daemon off;"],
+            command=["nginx", "-c", f"{CONFIG_DIR}/apt-nginx.conf", "-g", "daemon off;"],
             ports={"apt": settings.apt_port},
-            mounts=[mount("run", RUN_DIR, read_only=True), mount("apt", "/srv/apt", read_only=True),
+            mounts=[mount("config", CONFIG_DIR, read_only=True), mount("apt", "/srv/apt", read_only=True),
                     mount("nginx-tmp", "/tmp"), mount("nginx-cache", "/var/cache/nginx")],
             resources=settings.http_resources,
             security=security_context(user=NGINX_UID),
             liveness=apt_health,
             readiness=apt_health,
         )
-        template = self.pod_template(
+        checksum = hashlib.sha256("".join(f"{k}\0{v}\0" for k, v in sorted(self.files.items())).encode()).hexdigest()
+        pod = self.pod_template(
             containers=[dnsmasq, images, apt],
-            init_containers=[find_address],
+            init_containers=[init],
             volumes=[
-                config_map_volume("templates", config.name),
-                empty_dir("run", "1Mi"),
-                host_path("tftp", f"{root}/tftp"),
-                host_path("leases", f"{root}/leases"),
+                config_map_volume("config", config.name),
+                host_path("tftp", f"{root}/tftpboot"),
+                host_path("leases", f"{root}/conf"),
                 host_path("images", f"{root}/images"),
                 host_path("apt", f"{root}/apt"),
                 empty_dir("nginx-tmp"),
@@ -144,12 +215,56 @@ class PxeBoot(Component):
                 k8s.NodeSelectorRequirement(key=settings.node_label, operator="In", values=["true"])
             ),
             host_network=True,
-            annotations={"checksum/config": hashlib.sha256((self.dnsmasq_config + apt_config).encode()).hexdigest()},
+            # A changed configuration restarts the pod (as does a changed mark, PXE_REINSTALL), so pxeboot-init runs again.
+            annotations={"checksum/config": checksum},
         )
-        self.deployment(template)
+        self.deployment(pod)
         self.skip_check("CKV_K8S_19", HOST_NETWORK_REASON)
         for check in ("CKV_K8S_23", "CKV_K8S_40", "CKV_K8S_25"):
-            self.skip_check(check, DHCP_REASON)
+            self.skip_check(check, ROOT_REASON)
         if settings.privileged:
             for check in ("CKV_K8S_16", "CKV_K8S_20"):
                 self.skip_check(check, "the environment asks for a privileged dnsmasq (pxe.privileged)")
+
+    def _check(self, domain: str, management_cidr: str, ipmi_cidr: Optional[str], reinstall: Sequence[str]) -> None:
+        """Library use without an environment file: the same mistakes the environment checks catch, as ValueError."""
+        for what, name in (("domain", domain), *(("host name", host.name) for host in self.hosts)):
+            if not DNS_NAME.fullmatch(name):
+                raise ValueError(f"PxeBoot {what} {name!r} is not a DNS name (lowercase letters, digits, '-' and '.')")
+        management = ipaddress.IPv4Network(management_cidr)
+        networks = [management] + ([ipaddress.IPv4Network(ipmi_cidr)] if ipmi_cidr else [])
+        if ipaddress.IPv4Address(self.gateway) not in management:
+            raise ValueError(f"PxeBoot gateway {self.gateway} is not inside the management network {management}")
+        seen: dict[str, str] = {}
+        for host in self.hosts:
+            if not any(ipaddress.IPv4Address(host.ip) in network for network in networks):
+                raise ValueError(f"PxeBoot host {host.name} ({host.ip}) is not inside {' or '.join(map(str, networks))}")
+            for kind, value in (("name", host.name), ("MAC", host.mac.lower() if host.mac else None)):
+                if value and (kind, value) in seen:
+                    raise ValueError(f"PxeBoot hosts {seen[(kind, value)]} and {host.name} have the same {kind} {value}")
+                seen.setdefault((kind, value), host.name)
+        unknown = [mac for mac in reinstall if ("MAC", mac.lower()) not in seen]
+        if unknown:
+            raise ValueError(f"PxeBoot reinstall MACs {unknown} are not the MAC of any host, so they would get no address")
+
+    @classmethod
+    def from_environment(cls, scope: Construct, id: str, *, site: "Site", environment: "Environment") -> "PxeBoot":
+        """The G8's PxeBoot: every node's management and IPMI interface reserved and named, `pxe.reinstall` marked."""
+        if environment.pxe is None:
+            raise ValueError(f"environment {environment.name} has no pxe section")
+        hosts = []
+        for node in environment.nodes:
+            management = environment.address(node, "management")
+            if management:
+                hosts.append(PxeHost(node.name, node.management_mac, management))
+            ipmi = environment.address(node, "ipmi")
+            if ipmi and (node.ipmi or node.addresses.ipmi):
+                hosts.append(PxeHost(f"ipmi-{node.name}", node.ipmi.mac if node.ipmi else None, ipmi))
+        nodes = {n.name: n for n in environment.nodes}
+        networks = environment.networks
+        return cls(
+            scope, id, site=site, settings=environment.pxe, domain=environment.subdomain, gateway=networks.management.gateway,
+            hosts=hosts, ipmi_cidr=networks.ipmi.cidr if networks.ipmi else None,
+            reinstall=[nodes[name].management_mac or "" for name in environment.pxe.reinstall],
+            ssh_public_key=environment.ssh.public_key,
+        )

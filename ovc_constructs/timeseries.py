@@ -1,13 +1,17 @@
 """The time-series stack: InfluxDB, Grafana and the stats collector, each a single instance on any controller."""
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Optional
 
+import yaml
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from . import jumpscale
 from .component import Component, Exposure, ServicePort
+from .dashboards import dashboards
 from .environment import GrafanaSettings, InfluxSettings, StatsCollectorSettings
 from .files import script, template
 from .pods import config_map_volume, container, empty_dir, exec_probe, host_path, http_probe, mount, secret_volume, security_context
@@ -16,6 +20,12 @@ from .system_config import SystemConfig
 
 INFLUX_PORT = 8086
 GRAFANA_PORT = 3000
+GRAFANA_PROVISIONING = "/etc/grafana/provisioning"
+"""Grafana's provisioning directory: `datasources/` and `dashboards/` (the providers) are ConfigMaps mounted below it."""
+GRAFANA_DASHBOARDS = "/etc/grafana/dashboards"
+"""Where the dashboards' ConfigMap is mounted (read-only, outside the synced data path) and the provider reads them."""
+SUPERSEDED_DATASOURCES = ("influxdb",)
+"""Created through the HTTP API by the `grafana-datasource` Job of earlier versions; provisioning deletes it."""
 HOST_PATH_ROOT_REASON = (
     "its data is a root-owned host path that BillingSync (root) replicates between nodes; it runs as uid 0 without any capability"
 )
@@ -64,17 +74,33 @@ class InfluxDb(Component):
 
 
 class Grafana(Component):
-    """Grafana 3.1 under `https://<domain>/grafana/`, with the InfluxDB datasource created through its API."""
+    """Grafana 5.0 under `https://<domain>/grafana/`; its InfluxDB datasource and dashboards are provisioned from files.
+
+    5.0 is the first release that provisions datasources and dashboards from files and serves dashboards at
+    `/d/<uid>/<slug>` (the portal links `/grafana/d/1/overall-system-performance`); seed 000's 3.1 has neither.
+    The datasource is named `controller_<subdomain>` as the installer named it (default: the first label of
+    `domain`); every dashboard panel reads it. Provisioning files and dashboards are ConfigMaps mounted read-only
+    outside the synced data path, and a change to any of them rolls the pod.
+    """
 
     health_path = "/login"
 
-    def __init__(self, scope: Construct, id: str, *, influxdb: InfluxDb, domain: str,
+    def __init__(self, scope: Construct, id: str, *, influxdb: InfluxDb, domain: str, subdomain: Optional[str] = None,
                  settings: GrafanaSettings = GrafanaSettings(), site: Optional[Site] = None) -> None:
         site = site or influxdb.site
         super().__init__(scope, id, site=site, name="grafana", role="dashboard", image=settings.image)
         self.settings = settings
-        config = k8s.KubeConfigMap(self, "config", metadata=self.metadata(),
-                                   data={"grafana.ini": template("grafana.ini").substitute(root_url=f"https://{domain}/grafana/")})
+        self.datasource_name = f"controller_{subdomain or domain.split('.', 1)[0]}"
+        self.root_url = f"https://{domain}/grafana"
+        self.dashboards = dashboards(self.datasource_name)
+        ini = template("grafana.ini").substitute(provisioning=GRAFANA_PROVISIONING, domain=domain, root_url=self.root_url)
+        provisioning = {"datasources.yaml": yaml.safe_dump(self._datasources(influxdb), sort_keys=False),
+                        "dashboards.yaml": yaml.safe_dump(self._dashboard_providers(), sort_keys=False)}
+        boards = {name: json.dumps(board, indent=1, sort_keys=True) + "\n" for name, board in self.dashboards.items()}
+        config = k8s.KubeConfigMap(self, "config", metadata=self.metadata(), data={"grafana.ini": ini})
+        k8s.KubeConfigMap(self, "provisioning", metadata=self.metadata(f"{self.name}-provisioning"), data=provisioning)
+        k8s.KubeConfigMap(self, "dashboards", metadata=self.metadata(f"{self.name}-dashboards"), data=boards)
+        checksum = hashlib.sha256(json.dumps([ini, provisioning, boards], sort_keys=True).encode()).hexdigest()
         render = container(
             "render-config",
             site.helper_image,
@@ -89,8 +115,11 @@ class Grafana(Component):
             settings.image,
             command=["/usr/sbin/grafana-server", "--homepath=/usr/share/grafana", "--config=/etc/grafana/ovc/grafana.ini"],
             ports={"http": GRAFANA_PORT},
-            mounts=[mount("config", "/etc/grafana/ovc", read_only=True), mount("data", "/var/lib/grafana"),
-                    mount("logs", "/var/log/grafana"), mount("tmp", "/tmp")],
+            mounts=[mount("config", "/etc/grafana/ovc", read_only=True),
+                    mount("datasources", f"{GRAFANA_PROVISIONING}/datasources", read_only=True),
+                    mount("providers", f"{GRAFANA_PROVISIONING}/dashboards", read_only=True),
+                    mount("dashboards", GRAFANA_DASHBOARDS, read_only=True),
+                    mount("data", "/var/lib/grafana"), mount("logs", "/var/log/grafana"), mount("tmp", "/tmp")],
             resources=settings.resources,
             security=security_context(user=0),
             liveness=http_probe("/login", GRAFANA_PORT, initial_delay=30),
@@ -100,22 +129,32 @@ class Grafana(Component):
             containers=[server],
             init_containers=[render],
             volumes=[config_map_volume("template", config.name), secret_volume("admin", settings.admin_secret),
+                     config_map_volume("datasources", f"{self.name}-provisioning", keys=["datasources.yaml"]),
+                     config_map_volume("providers", f"{self.name}-provisioning", keys=["dashboards.yaml"]),
+                     config_map_volume("dashboards", f"{self.name}-dashboards"),
                      empty_dir("config"), host_path("data", settings.host_path), empty_dir("logs"), empty_dir("tmp")],
+            annotations={"checksum/config": checksum},
         ))
         _skip_host_path_root(self)
         self.expose(Exposure.KUBERNETES, [ServicePort("http", GRAFANA_PORT)])
         self.depends_on(influxdb)
-        self.datasource_job = self.script_job(
-            "datasource",
-            name="grafana-datasource",
-            image=site.helper_image,
-            scripts={"grafana-datasource.sh": script("grafana-datasource.sh")},
-            command=["sh", "/scripts/grafana-datasource.sh"],
-            env={"GRAFANA_URL": f"http://grafana:{GRAFANA_PORT}", "DATASOURCE_NAME": "influxdb",
-                 "INFLUX_URL": influxdb.url, "DATABASE": influxdb.settings.database},
-            volumes=[secret_volume("admin", settings.admin_secret)],
-            mounts=[mount("admin", "/secrets", read_only=True)],
-        )
+
+    def _datasources(self, influxdb: InfluxDb) -> dict:
+        """The InfluxDB `statistics` database as the only, default and read-only datasource (no credentials: InfluxDB
+        runs without authentication); the one the former API Job created is removed."""
+        superseded = [{"name": name, "orgId": 1} for name in SUPERSEDED_DATASOURCES if name != self.datasource_name]
+        return {
+            "apiVersion": 1,
+            **({"deleteDatasources": superseded} if superseded else {}),
+            "datasources": [{"name": self.datasource_name, "type": "influxdb", "access": "proxy", "orgId": 1,
+                             "url": influxdb.url, "database": influxdb.settings.database, "isDefault": True,
+                             "editable": False, "version": 1}],
+        }
+
+    @staticmethod
+    def _dashboard_providers() -> dict:
+        return {"apiVersion": 1, "providers": [{"name": "openvcloud", "orgId": 1, "folder": "", "type": "file",
+                                                "options": {"path": GRAFANA_DASHBOARDS}}]}
 
 
 class StatsCollector(Component):

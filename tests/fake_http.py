@@ -1,5 +1,4 @@
-"""Small in-process HTTP servers that behave like the InfluxDB 1.x and Grafana 3.x APIs our Jobs call."""
-import base64
+"""A small in-process HTTP server that behaves like the InfluxDB 1.x API our init Job calls."""
 import json
 import threading
 import urllib.parse
@@ -26,27 +25,6 @@ class FakeInflux:
             if name not in self.databases:
                 self.databases.append(name)
             return 200, b'{"results":[{"statement_id":0}]}'
-        return 404, b"not found"
-
-
-class FakeGrafana:
-    def __init__(self, password):
-        self.password = password
-        self.datasources = []
-        self.posts = []
-
-    def handle(self, method, path, query, body, headers):
-        expected = "Basic " + base64.b64encode(f"admin:{self.password}".encode()).decode()
-        if headers.get("Authorization") != expected:
-            return 401, b'{"message":"Unauthorized"}'
-        if path == "/api/datasources" and method == "GET":
-            return 200, json.dumps(self.datasources, separators=(",", ":")).encode()
-        if path == "/api/datasources" and method == "POST":
-            assert headers.get("Content-Type") == "application/json"
-            datasource = json.loads(body)
-            self.posts.append(datasource)
-            self.datasources.append({"id": len(self.datasources) + 1, **datasource})
-            return 200, b'{"id":1,"message":"Datasource added"}'
         return 404, b"not found"
 
 

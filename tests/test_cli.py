@@ -163,7 +163,9 @@ def test_migrate_env_writes_a_file_that_validates_and_synthesizes(tmp_path):
     assert data["itsyouonline"]["client_id"] == "greenitglobe.environments.be-g8-3"
     assert [(n["name"], n["roles"], n["addresses"]["management"], n["public_ip"], n["syncthing_device_id"]) for n in data["nodes"]] == [
         (n["name"], ["controller"], n["management_ip"], n["public_ip"], n["syncthing_device_id"]) for n in old["nodes"]]
-    assert data["pxe"] == old["pxe"] and data["portal"] == old["portal"], "the component sections are carried over as they were"
+    assert data["pxe"] == {k: v for k, v in old["pxe"].items() if k != "gateway"}, "the PXE gateway is the management network's"
+    assert data["networks"]["management"]["gateway"] == old["pxe"]["gateway"]
+    assert data["portal"] == old["portal"], "the component sections are carried over as they were"
 
     validated = run("-m", "ovc_constructs", "validate", "--env", str(new))
     assert validated.returncode == 0, validated.stderr

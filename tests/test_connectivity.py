@@ -125,6 +125,7 @@ MATRIX = [
     ("grafana", "influxdb", 8086, "TCP"),
     ("stats-collector", "influxdb", 8086, "TCP"),
     ("management", "portal", 82, "TCP"),
+    ("portal", "zero-access", 5000, "TCP"),  # nginx serves https://<fqdn>/0-access/
     (CPU_NODE_BACKPLANE, "osis", 5544, "TCP"),
     (CPU_NODE_BACKPLANE, "agentcontroller", 4444, "TCP"),
     (CPU_NODE_BACKPLANE, "uptime-monitor", 9500, "UDP"),
@@ -132,6 +133,7 @@ MATRIX = [
     (OPERATOR, "management", 2205, "TCP"),
     (INTERNET, "portal", 8443, "TCP"),  # nginx in the portal pod, published as 443
     (INTERNET, "portal", 8080, "TCP"),  # published as 80, redirects to 443
+    (INTERNET, "zero-access", 22, "TCP"),  # support staff: 0-access SSH, published as 7022 on the public IPs
 ]
 CLOSED = [
     ("stats-collector", "mongo", 27017, "TCP"),
@@ -141,6 +143,8 @@ CLOSED = [
     (INTERNET, "osis", 5544, "TCP"),
     (INTERNET, "management", 2205, "TCP"),
     (INTERNET, "uptime-monitor", 9500, "UDP"),
+    (INTERNET, "zero-access", 5000, "TCP"),  # only through nginx
+    ("management", "zero-access", 5000, "TCP"),
     (CPU_NODE_BACKPLANE, "mongo", 27017, "TCP"),
     (CPU_NODE_BACKPLANE, "portal", 82, "TCP"),
     (CPU_NODE_BACKPLANE, "uptime-monitor", 9500, "TCP"),

@@ -1,5 +1,8 @@
 """management, zero-access, uptime-monitor, qa and ovc-versions."""
 import hashlib
+import os
+import shutil
+import subprocess
 
 import pytest
 import yaml
@@ -34,24 +37,110 @@ def test_management_reads_the_whole_system_config_as_a_directory(example_manifes
     groups = container_named(deployment, "merge-system-config")["command"][-1]
     assert groups == "alerta,ipmi,itsyouonline,mail,password,ssh,support,switches", "the installer reads every secret value"
     assert container_named(deployment, "management")["volumeMounts"] == [
-        {"mountPath": "/opt/cfg/system", "name": "system-config", "readOnly": True}]
+        {"mountPath": "/opt/cfg/system", "name": "system-config", "readOnly": True}, {"mountPath": "/root/.ssh", "name": "root-ssh"}]
     # The installer calls the portal's REST API.
     policy = find(example_manifests, "NetworkPolicy", "portal-from-management")
     assert policy["spec"]["ingress"][0]["ports"] == [{"port": 82, "protocol": "TCP"}]
 
 
-def test_zero_access_publishes_ssh_and_keeps_state_on_host_paths(example_manifests):
-    internal = find(example_manifests, "Service", "zero-access-internal")
-    assert internal["spec"]["ports"] == [{"name": "ssh", "nodePort": 30722, "port": 7022, "protocol": "TCP", "targetPort": 22}]
-    assert internal["spec"]["externalIPs"] == MANAGEMENT_AND_BACKPLANE_IPS
+def test_management_moves_sshd_to_2205_and_puts_the_installer_on_path(example_manifests):
+    deployment = find(example_manifests, "Deployment", "management")
+    management = container_named(deployment, "management")
+    assert management["command"] == ["/bin/bash", "-c", "python3 /var/run/init-ssh.py && exec /sbin/my_init"]
+    env = {e["name"]: e["value"] for e in management["env"]}
+    assert env["ENV_CONFIG"] == "/opt/cfg/system/system-config.yaml"
+    assert env["PATH"].endswith(":/opt/code/github/0-complexity/openvcloud_installer/scripts/install/")
+    assert management["ports"] == [{"containerPort": 2205, "name": "ssh", "protocol": "TCP"}]
+    assert management["readinessProbe"]["tcpSocket"] == {"port": 2205}
+    ssh = next(v for v in pod_spec(deployment)["volumes"] if v["name"] == "root-ssh")
+    assert ssh["hostPath"] == {"path": "/var/ovc/.ssh", "type": "Directory"}
+
+
+@pytest.mark.parametrize("name", ["management", "zero-access"])
+def test_sshd_images_get_what_sshd_needs_and_nothing_more(example_manifests, name):
+    security = container_named(find(example_manifests, "Deployment", name), name)["securityContext"]
+    assert security["runAsUser"] == 0 and security["allowPrivilegeEscalation"] is False and security["privileged"] is False
+    assert security["capabilities"] == {"drop": ["ALL"], "add": [
+        "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID", "SYS_CHROOT"]}
+    assert security["readOnlyRootFilesystem"] is False, "init-ssh.py and 0-access edit files and add users in the image"
+
+
+def test_zero_access_publishes_ssh_on_the_public_addresses_it_advertises(example_manifests):
+    public = find(example_manifests, "Service", "zero-access-public")
+    assert public["spec"]["ports"] == [{"name": "ssh", "nodePort": 30722, "port": 7022, "protocol": "TCP", "targetPort": 22}]
+    assert public["spec"]["externalIPs"] == ["185.69.164.11", "185.69.164.12", "185.69.164.13"]
+    assert not [s for s in find_all(example_manifests, "Service") if s["metadata"]["name"] == "zero-access-internal"]
     cluster = find(example_manifests, "Service", "zero-access")
     assert [(p["port"], p["targetPort"]) for p in cluster["spec"]["ports"]] == [(7022, 22), (5000, 5000)]
+    # nginx serves its HTTP side at https://<fqdn>/0-access/.
+    policy = find(example_manifests, "NetworkPolicy", "zero-access-from-portal")
+    assert policy["spec"]["ingress"][0]["ports"] == [{"port": 5000, "protocol": "TCP"}]
+
+
+def test_zero_access_runs_as_its_image_expects(example_manifests):
     deployment = find(example_manifests, "Deployment", "zero-access")
-    assert container_named(deployment, "zero-access")["readinessProbe"]["httpGet"] == {"path": "/ping", "port": 5000}
+    zero_access = container_named(deployment, "zero-access")
+    assert zero_access["command"] == ["/usr/bin/python3", "/opt/0-access/0-access-start.py"]
+    assert zero_access["readinessProbe"]["httpGet"] == {"path": "/ping", "port": 5000}
+    assert zero_access["workingDir"] == "/var/recordings", "its SQLite database survives a restart"
+    mounts = {m["mountPath"]: m["name"] for m in zero_access["volumeMounts"]}
+    assert mounts == {"/opt/cfg/system/system-config.yaml": "system-config", "/var/recordings": "recordings",
+                      "/etc/ssh": "host-keys", "/root/.ssh": "root-ssh"}
     volumes = {v["name"]: v["hostPath"]["path"] for v in pod_spec(deployment)["volumes"] if "hostPath" in v}
-    assert volumes == {"sessions": "/var/ovc/0-access", "host-keys": "/var/ovc/0-access-hostkeys"}
+    assert volumes == {"recordings": "/var/ovc/0-access", "host-keys": "/var/ovc/0-access-hostkeys", "root-ssh": "/var/ovc/.ssh"}
+    assert [c["name"] for c in pod_spec(deployment)["initContainers"]] == ["merge-system-config", "prepare-sshd"]
+    assert container_named(deployment, "prepare-sshd")["volumeMounts"] == [{"mountPath": "/host-keys", "name": "host-keys"}]
     synced = {v["hostPath"]["path"] for v in pod_spec(find(example_manifests, "DaemonSet", "billing-sync"))["volumes"] if "hostPath" in v}
     assert {"/var/ovc/0-access", "/var/ovc/0-access-hostkeys", "/var/ovc/pxeboot"} <= synced
+
+
+@pytest.mark.skipif(not shutil.which("ssh-keygen"), reason="ssh-keygen (Debian package openssh-client) is installed by `make test`")
+def test_prepare_sshd_copies_the_configuration_once_and_generates_own_host_keys(example_manifests, tmp_path):
+    script = container_named(find(example_manifests, "Deployment", "zero-access"), "prepare-sshd")["command"][-1]
+    image_etc_ssh, host_keys = tmp_path / "etc-ssh", tmp_path / "host-keys"
+    image_etc_ssh.mkdir()
+    host_keys.mkdir()
+    (image_etc_ssh / "sshd_config").write_text("Port 22\n")
+    (image_etc_ssh / "moduli").write_text("baked\n")
+    (image_etc_ssh / "ssh_host_rsa_key").write_text("the image's baked, public key\n")
+
+    def run():
+        result = subprocess.run(["bash", "-c", script], env={"PATH": os.environ["PATH"], "SSH_SOURCE": str(image_etc_ssh),
+                                                            "HOST_KEYS": str(host_keys)}, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+
+    run()
+    assert sorted(p.name for p in host_keys.iterdir()) == [
+        "moduli", "ssh_host_ecdsa_key", "ssh_host_ecdsa_key.pub", "ssh_host_ed25519_key", "ssh_host_ed25519_key.pub",
+        "ssh_host_rsa_key", "ssh_host_rsa_key.pub", "sshd_config"]
+    assert "baked" not in (host_keys / "ssh_host_rsa_key").read_text()
+    keys = {p.name: p.read_bytes() for p in host_keys.iterdir()}
+    (host_keys / "sshd_config").write_text("Port 22\nPermitRootLogin no\n")
+    run()
+    assert (host_keys / "sshd_config").read_text().endswith("PermitRootLogin no\n"), "an edited configuration is kept"
+    assert {p.name: p.read_bytes() for p in host_keys.iterdir() if p.name != "sshd_config"} == {
+        k: v for k, v in keys.items() if k != "sshd_config"}, "host keys never change once made"
+
+
+def test_qa_as_its_image_expects():
+    out = synth(environment(qa={"enabled": True, "exposure": ["internal"], "node_port": 32222}, **QA_TAG))
+    deployment = find(out, "Deployment", "qa")
+    qa = container_named(deployment, "qa")
+    assert qa["command"] == ["/bin/bash", "-c", "jspython /var/run/scripts/system/configure-system.py && exec /sbin/my_init"]
+    assert [e["name"] for e in qa["env"]] == ["PATH"], "the GitLab token is read from a file, never an environment variable"
+    assert '--token "$(cat /etc/gitlab-ci/token)" --runners "$(cat /etc/gitlab-ci/runners)"' in qa["lifecycle"]["postStart"]["exec"]["command"][-1]
+    assert qa["lifecycle"]["preStop"]["exec"]["command"] == ["gitlab-runner", "unregister", "--all-runners"]
+    assert "NET_ADMIN" in qa["securityContext"]["capabilities"]["add"]
+    mounts = {m["mountPath"]: m for m in qa["volumeMounts"]}
+    assert mounts["/root/.ssh/authorized_keys"]["subPath"] == "authorized_keys"
+    assert {"/opt/cfg/system", "/dev/net/tun", "/dev/shm", "/etc/gitlab-ci"} <= mounts.keys()
+    volumes = {v["name"]: v for v in pod_spec(deployment)["volumes"]}
+    assert volumes["tester-keys"]["secret"] == {"secretName": "tester-keys", "defaultMode": 0o600}
+    assert volumes["gitlab-ci"]["secret"] == {"secretName": "gitlab-ci", "defaultMode": 0o400}
+    assert volumes["tun"]["hostPath"] == {"path": "/dev/net/tun", "type": "CharDevice"}
+    assert volumes["shm"]["emptyDir"]["medium"] == "Memory"
+    service = find(out, "Service", "qa-internal")
+    assert service["spec"]["ports"] == [{"name": "ssh", "nodePort": 32222, "port": 22, "protocol": "TCP", "targetPort": 22}]
 
 
 def test_zero_access_gets_only_the_itsyouonline_secret(example_manifests):

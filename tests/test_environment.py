@@ -78,8 +78,18 @@ def test_node_addresses_are_the_network_address_plus_ip_lsb_unless_explicit():
         "management": "10.199.0.11", "backplane": "10.199.8.11", "storage": "10.199.9.200",
         "vxbackend": "10.199.10.11", "gateway_management": "10.199.11.11", "ipmi": "10.199.4.11"}
     assert environment.address(cpu, "management") == "10.199.0.21"
-    without_backplane = parse_environment(merge(example_data(), {"networks": {"backplane": None}}), "env.yaml")
+    controllers_only = {"networks": {"backplane": None}, "nodes": example_data()["nodes"][:3]}
+    without_backplane = parse_environment(merge(example_data(), controllers_only), "env.yaml")
     assert without_backplane.address(without_backplane.nodes[0], "backplane") is None
+
+
+def test_cpu_and_storage_nodes_need_the_backplane():
+    with pytest.raises(InvalidEnvironment, match=r"env.yaml: networks.backplane: required with cpu or storage nodes"):
+        parse_environment(merge(example_data(), {"networks": {"backplane": None}}), "env.yaml")
+    cpu = example_data()["nodes"][3]
+    with pytest.raises(InvalidEnvironment, match=r"nodes\[3\].ip_lsb: required \(or addresses.backplane\)"):
+        parse_environment(merge(example_data(), {"nodes": [*example_data()["nodes"][:3], {**cpu, "ip_lsb": None,
+                                                 "addresses": {"management": "10.199.0.21"}}]}), "env.yaml")
 
 
 def test_secret_references_default_to_keys_of_g8_secrets():

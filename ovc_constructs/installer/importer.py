@@ -108,17 +108,10 @@ def _node(node: dict, networks: dict) -> dict:
 
 
 def _pxe(environment: dict) -> Optional[dict]:
-    """DHCP reservations for the cpu and storage nodes (only they are (re)installed); none in a converged G8."""
-    nodes = environment["nodes"]
-    if any(len(n["roles"]) > 1 and "controller" in n["roles"] for n in nodes):
+    """PxeBoot on `mgmt` (contract §3.11): it reserves and names every node from `nodes`; none in a converged G8."""
+    if any(len(n["roles"]) > 1 and "controller" in n["roles"] for n in environment["nodes"]):
         return None
-    management = environment["networks"]["management"]
-    reservations = []
-    for node in nodes:
-        address = node.get("addresses", {}).get("management") or _derived(management["cidr"], node.get("ip_lsb"))
-        if "controller" not in node["roles"] and node.get("management_mac") and address:
-            reservations.append({"mac": node["management_mac"], "ip": address, "hostname": node["name"]})
-    return {"interface": "mgmt", "gateway": management["gateway"], "reservations": reservations}
+    return {"interface": "mgmt"}
 
 
 def to_environment(config: dict) -> tuple[dict, list[str]]:
@@ -154,7 +147,7 @@ def to_environment(config: dict) -> tuple[dict, list[str]]:
     for switch in network.get("cisco", []):
         cisco.append({k: v for k, v in switch.items() if k != "password"})
     data["switches"] = {"cisco": cisco, "mellanox": network.get("mellanox", {})}
-    data["portal"] = {"tls": {"mode": "secret", "secret_name": tls_secret(env["ssl"]["root"])}}
+    data["portal"] = {"tls": {"mode": "secret"}}
     # The installer's InfluxDB host path (contract §1.3, §3.7): the G8's existing statistics stay where they are.
     data["paths"] = {"influx": "/var/ovc/influxdb"}
     notes += [f"environment.ssl names certificate {name!r}, which certificates does not hold: create Secret {tls_secret(name)} yourself"

@@ -1,0 +1,100 @@
+"""HostDirectories: every controller's host directories, created with the owner and mode their users need.
+
+Components record the directories they mount (`Component.host_paths`) and declare the ones whose owner or
+mode matters (`Component.declare_host_directory`: the SSH key directory 0700, MongoDB's data owned by its
+uid, the 0-access index). One DaemonSet prepares them all on every controller before anything else starts,
+instead of a manual `mkdir`/`chmod` list (contract §1.3), and turns unready when a directory drifts.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import PurePosixPath
+from typing import Iterable, Sequence
+
+from constructs import Construct
+from cdk8s_plus_27 import k8s
+
+from .component import Component, HostDirectory
+from .environment import resources
+from .files import script
+from .pods import config_map_volume, container, exec_probe, host_path, mount, security_context
+from .site import Site
+
+HOST_ROOT = "/host"
+PREPARE_CAPABILITIES = ("CHOWN", "DAC_OVERRIDE", "FOWNER")
+RESOURCES = resources("10m", "16Mi", "100m", "64Mi")
+ROOT_REASON = "it creates root-owned directories on the host and sets their owners (CHOWN, DAC_OVERRIDE, FOWNER only)"
+SLEEP = "trap 'exit 0' TERM; while true; do sleep 3600 & wait $!; done"
+
+
+def plan(components: Iterable[Component]) -> list[HostDirectory]:
+    """Every host directory of `components`, parents first; two different declarations of one path are an error."""
+    declared: dict[str, tuple[HostDirectory, Component]] = {}
+    mounted: set[str] = set()
+    for component in components:
+        mounted |= component.host_paths
+        for path, directory in component.host_directories.items():
+            earlier = declared.get(path)
+            if earlier and earlier[0] != directory:
+                raise ValueError(f"host directory {path}: {earlier[1].node.path} needs {earlier[0]}, "
+                                 f"{component.node.path} needs {directory}")
+            declared.setdefault(path, (directory, component))
+    directories = {path: directory for path, (directory, _) in declared.items()}
+    for path in mounted - directories.keys():
+        directories[path] = HostDirectory(path)
+    return [directories[path] for path in sorted(directories, key=lambda p: PurePosixPath(p).parts)]
+
+
+def directory_list(directories: Sequence[HostDirectory]) -> str:
+    """The prepare script's input: `MODE UID:GID PATH` per line."""
+    return "".join(f"{d.mode:o} {d.owner}:{d.group} {d.path}\n" for d in directories)
+
+
+def top_level(directories: Sequence[HostDirectory]) -> list[str]:
+    """The paths to mount: those without a listed ancestor (subdirectories are made inside them)."""
+    paths = [PurePosixPath(d.path) for d in directories]
+    return [str(p) for p in paths if not any(other in p.parents for other in paths)]
+
+
+class HostDirectories(Component):
+    """One pod per controller: an init container prepares `directories`, then the pod reports drift as unready."""
+
+    def __init__(self, scope: Construct, id: str, *, site: Site, directories: Sequence[HostDirectory]) -> None:
+        super().__init__(scope, id, site=site, name="host-directories", role="host-preparation", image=site.helper_image)
+        if not directories:
+            raise ValueError("HostDirectories needs at least one directory, got none")
+        self.directories = list(directories)
+        listing = directory_list(self.directories)
+        config = k8s.KubeConfigMap(self, "config", metadata=self.metadata(),
+                                   data={"directories": listing, "prepare.sh": script("prepare-host-directories.sh")})
+        mounts = [mount(f"dir-{i}", f"{HOST_ROOT}{path}") for i, path in enumerate(top_level(self.directories))]
+        check = exec_probe(["sh", "/config/prepare.sh", "--check"], initial_delay=5, period=60)
+        prepare = container(
+            "prepare",
+            site.helper_image,
+            command=["sh", "/config/prepare.sh"],
+            mounts=[mount("config", "/config", read_only=True), *mounts],
+            resources=RESOURCES,
+            security=security_context(user=0, add_capabilities=PREPARE_CAPABILITIES),
+        )
+        verify = container(
+            "verify",
+            site.helper_image,
+            command=["sh", "-c", SLEEP],
+            mounts=[mount("config", "/config", read_only=True), *[mount(m.name, m.mount_path, read_only=True) for m in mounts]],
+            resources=RESOURCES,
+            security=security_context(user=0),
+            liveness=exec_probe(["sh", "-c", "kill -0 1"], initial_delay=5, period=60),
+            readiness=check,
+        )
+        self.daemon_set(self.pod_template(
+            containers=[verify],
+            init_containers=[prepare],
+            volumes=[config_map_volume("config", config.name),
+                     *[host_path(f"dir-{i}", path) for i, path in enumerate(top_level(self.directories))]],
+            termination_grace_seconds=5,
+            annotations={"checksum/directories": hashlib.sha256(listing.encode()).hexdigest()},
+        ))
+        for check_id in ("CKV_K8S_23", "CKV_K8S_40"):
+            self.skip_check(check_id, ROOT_REASON)
+        self.skip_check("CKV_K8S_25", ROOT_REASON)
