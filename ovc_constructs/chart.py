@@ -11,7 +11,7 @@ from .agents import AgentController, GeneralJsAgent
 from .mongo import ReplicatedMongo
 from .osis import OsisDaemon
 from .billing_sync import BillingSync
-from .host_directories import HostDirectories
+from .host_directories import HostDirectories, RootSshKey
 from .host_directories import plan as host_directory_plan
 from .controller_pods import Management, OvcVersions, Qa, UptimeMonitor, ZeroAccess
 from .portal import PortalStack
@@ -138,7 +138,10 @@ class G8Chart(Chart):
 
         # Last, so it sees every component's directories; first in apply order.
         components = self.components
-        self.host_directories = HostDirectories(self, "host-directories", site=self.site, directories=host_directory_plan(components))
+        ssh = environment.ssh
+        root_ssh_key = RootSshKey(environment.paths.ssh, ssh.private_key.secret, ssh.private_key.key, ssh.public_key)
+        self.host_directories = HostDirectories(self, "host-directories", site=self.site, directories=host_directory_plan(components),
+                                                root_ssh_key=root_ssh_key)
         for component in components:
             component.node.add_dependency(self.host_directories)
 

@@ -52,6 +52,8 @@ class HostDirectory:
     mode: int = 0o755
     owner: int = 0
     group: int = 0
+    recursive: bool = False
+    """Also give everything inside to `owner` (data another image version wrote as another user)."""
 
     def __str__(self) -> str:
         return f"{self.path} (mode {self.mode:o}, owner {self.owner}:{self.group})"
@@ -382,7 +384,7 @@ class Component(Construct):
         return self.service
 
     def _expose_node_port(self, kind: str, ports: Sequence[ServicePort], addresses: list[str],
-                          sources: Sequence[k8s.NetworkPolicyPeer]) -> k8s.KubeService:
+                          sources: Sequence[k8s.NetworkPolicyPeer], *, keep_source: bool = True) -> k8s.KubeService:
         missing = [p.name for p in ports if p.node_port is None]
         if missing:
             raise ValueError(f"{self.name}: {kind} exposure needs a fixed node_port for port(s) {missing}")
@@ -392,8 +394,9 @@ class Component(Construct):
             ports,
             type="NodePort",
             external_i_ps=addresses,
-            # Local keeps the client's source IP, which the NetworkPolicy below relies on.
-            external_traffic_policy="Local",
+            # Local keeps the client's source IP, which a NetworkPolicy admitting only some networks relies on;
+            # Cluster lets every listed address answer even when the one pod runs on another node.
+            external_traffic_policy="Local" if keep_source else "Cluster",
         )
         self.allow_ingress(f"{kind}-ingress", name=f"{self.name}-{kind}", peers=sources, ports=ports)
         return service
@@ -409,7 +412,9 @@ class Component(Construct):
     def expose_public(self, ports: Sequence[ServicePort]) -> k8s.KubeService:
         """NodePort on the controllers' public IPs, admitted from anywhere."""
         peer = k8s.NetworkPolicyPeer(ip_block=k8s.IpBlock(cidr="0.0.0.0/0"))
-        return self._expose_node_port("public", ports, self.site.public_ips, [peer])
+        # Admitted from anywhere, so the source address is not needed: a single instance answers on every public IP.
+        per_node = isinstance(self.workload, (k8s.KubeDaemonSet, k8s.KubeStatefulSet))
+        return self._expose_node_port("public", ports, self.site.public_ips, [peer], keep_source=per_node)
 
     def expose(self, exposure: Exposure, ports: Sequence[ServicePort]) -> None:
         """Apply every exposure in `exposure` to the same ports."""

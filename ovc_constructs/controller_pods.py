@@ -224,7 +224,9 @@ class ZeroAccess(ControllerService):
             mounts=[mount("recordings", recordings), mount("host-keys", "/etc/ssh")],
             ssh_host_path=ssh_host_path, security=sshd_security(),
         )
-        # The search index must exist before 0-access opens it (contract §12).
+        # lash records each session as that session's own (non-root) user: the recordings directory is
+        # writable by all, sticky like /tmp. The search index must exist before 0-access opens it (contract §12).
+        self.declare_host_directory(HostDirectory(settings.sessions_host_path, 0o1777))
         self.declare_host_directory(HostDirectory(f"{settings.sessions_host_path}/index"))
 
 

@@ -8,8 +8,9 @@ instead of a manual `mkdir`/`chmod` list (contract §1.3), and turns unready whe
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Iterable, Sequence
+from typing import Iterable, Optional, Sequence
 
 from constructs import Construct
 from cdk8s_plus_27 import k8s
@@ -25,6 +26,16 @@ PREPARE_CAPABILITIES = ("CHOWN", "DAC_OVERRIDE", "FOWNER")
 RESOURCES = resources("10m", "16Mi", "100m", "64Mi")
 ROOT_REASON = "it creates root-owned directories on the host and sets their owners (CHOWN, DAC_OVERRIDE, FOWNER only)"
 SLEEP = "trap 'exit 0' TERM; while true; do sleep 3600 & wait $!; done"
+
+
+@dataclass(frozen=True)
+class RootSshKey:
+    """The G8's root key pair for `directory` (`paths.ssh`): the private key from Secret `secret`, key `key`."""
+
+    directory: str
+    secret: str
+    key: str
+    public_key: Optional[str] = None
 
 
 def plan(components: Iterable[Component]) -> list[HostDirectory]:
@@ -46,8 +57,8 @@ def plan(components: Iterable[Component]) -> list[HostDirectory]:
 
 
 def directory_list(directories: Sequence[HostDirectory]) -> str:
-    """The prepare script's input: `MODE UID:GID PATH` per line."""
-    return "".join(f"{d.mode:o} {d.owner}:{d.group} {d.path}\n" for d in directories)
+    """The prepare script's input: `MODE UID:GID SCOPE PATH` per line."""
+    return "".join(f"{d.mode:o} {d.owner}:{d.group} {'-R' if d.recursive else '-'} {d.path}\n" for d in directories)
 
 
 def top_level(directories: Sequence[HostDirectory]) -> list[str]:
@@ -57,17 +68,24 @@ def top_level(directories: Sequence[HostDirectory]) -> list[str]:
 
 
 class HostDirectories(Component):
-    """One pod per controller: an init container prepares `directories`, then the pod reports drift as unready."""
+    """One pod per controller: an init container prepares `directories`, then the pod reports drift as unready.
 
-    def __init__(self, scope: Construct, id: str, *, site: Site, directories: Sequence[HostDirectory]) -> None:
+    With `root_ssh_key` a second step installs the G8's key pair into that directory (one of `directories`),
+    so management and 0-access accept the G8's key and can use it towards the nodes.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, site: Site, directories: Sequence[HostDirectory],
+                 root_ssh_key: Optional[RootSshKey] = None) -> None:
         super().__init__(scope, id, site=site, name="host-directories", role="host-preparation", image=site.helper_image)
         if not directories:
             raise ValueError("HostDirectories needs at least one directory, got none")
         self.directories = list(directories)
         listing = directory_list(self.directories)
         config = k8s.KubeConfigMap(self, "config", metadata=self.metadata(),
-                                   data={"directories": listing, "prepare.sh": script("prepare-host-directories.sh")})
-        mounts = [mount(f"dir-{i}", f"{HOST_ROOT}{path}") for i, path in enumerate(top_level(self.directories))]
+                                   data={"directories": listing, "prepare.sh": script("prepare-host-directories.sh"),
+                                         "install-ssh-key.sh": script("install-ssh-key.sh")})
+        mounted = top_level(self.directories)
+        mounts = [mount(f"dir-{i}", f"{HOST_ROOT}{path}") for i, path in enumerate(mounted)]
         check = exec_probe(["sh", "/config/prepare.sh", "--check"], initial_delay=5, period=60)
         prepare = container(
             "prepare",
@@ -87,11 +105,27 @@ class HostDirectories(Component):
             liveness=exec_probe(["sh", "-c", "kill -0 1"], initial_delay=5, period=60),
             readiness=check,
         )
+        init_containers, volumes = [prepare], [config_map_volume("config", config.name),
+                                                *[host_path(f"dir-{i}", path) for i, path in enumerate(mounted)]]
+        if root_ssh_key:
+            if root_ssh_key.directory not in mounted:
+                raise ValueError(f"root_ssh_key.directory {root_ssh_key.directory!r} is not one of the top-level directories {mounted}")
+            volume = f"dir-{mounted.index(root_ssh_key.directory)}"
+            init_containers.append(container(
+                "install-ssh-key",
+                site.helper_image,
+                command=["sh", "/config/install-ssh-key.sh"],
+                env={"SSH_DIR": "/ssh", "PRIVATE_KEY_FILE": "/secret/id_rsa", "PUBLIC_KEY": root_ssh_key.public_key or ""},
+                mounts=[mount("config", "/config", read_only=True), mount("ssh-key", "/secret", read_only=True), mount(volume, "/ssh")],
+                resources=RESOURCES,
+                security=security_context(user=0),
+            ))
+            volumes.append(k8s.Volume(name="ssh-key", secret=k8s.SecretVolumeSource(
+                secret_name=root_ssh_key.secret, default_mode=0o400, items=[k8s.KeyToPath(key=root_ssh_key.key, path="id_rsa")])))
         self.daemon_set(self.pod_template(
             containers=[verify],
-            init_containers=[prepare],
-            volumes=[config_map_volume("config", config.name),
-                     *[host_path(f"dir-{i}", path) for i, path in enumerate(top_level(self.directories))]],
+            init_containers=init_containers,
+            volumes=volumes,
             termination_grace_seconds=5,
             annotations={"checksum/directories": hashlib.sha256(listing.encode()).hexdigest()},
         ))

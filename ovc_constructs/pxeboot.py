@@ -34,6 +34,9 @@ IMAGE_SOURCE = "/source"
 DHCP_CAPABILITIES = ("NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW")
 INIT_CAPABILITIES = ("NET_ADMIN",)
 APT_HEALTH_PORT = 8082
+DNSMASQ_FLAGS = ("--keep-in-foreground", "--pid-file=", "--log-facility=-", "--user=root")
+"""In the foreground, logging to stderr, as root (it serves root-owned files), and with no pid file: the root
+filesystem is read-only and dnsmasq would otherwise exit on /var/run/dnsmasq.pid."""
 DNS_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*")
 HOST_NETWORK_REASON = "DHCP and TFTP answer broadcasts on the management network, so the pod uses the host network"
 ROOT_REASON = ("dnsmasq binds the DHCP, DNS and TFTP ports and sends raw DHCP replies (root with only NET_ADMIN, "
@@ -158,7 +161,7 @@ class PxeBoot(Component):
         dnsmasq = container(
             "dnsmasq",
             settings.dnsmasq_image,
-            command=["dnsmasq", "--keep-in-foreground", "--log-facility=-", "--user=root", f"--conf-file={CONFIG_DIR}/dnsmasq.conf"],
+            command=["dnsmasq", *DNSMASQ_FLAGS, f"--conf-file={CONFIG_DIR}/dnsmasq.conf"],
             ports={"dns-tcp": 53},
             udp_ports={"dns": 53, "dhcp": 67, "tftp": 69},
             mounts=[mount("config", CONFIG_DIR, read_only=True), mount("tftp", TFTP_ROOT, read_only=True),

@@ -10,7 +10,7 @@ from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from . import jumpscale
-from .component import Component, Exposure, ServicePort
+from .component import Component, Exposure, HostDirectory, ServicePort
 from .dashboards import dashboards
 from .environment import GrafanaSettings, InfluxSettings, StatsCollectorSettings
 from .files import script, template
@@ -30,6 +30,11 @@ HOST_PATH_ROOT_REASON = (
     "its data is a root-owned host path that BillingSync (root) replicates between nodes; it runs as uid 0 without any capability"
 )
 
+
+
+def grafana_data(path: str) -> HostDirectory:
+    """Grafana runs as root here; the historical image ran it as its own user, whose files a migrated G8 still has."""
+    return HostDirectory(path, recursive=True)
 
 def _skip_host_path_root(component: Component) -> None:
     for check in ("CKV_K8S_23", "CKV_K8S_40"):
@@ -132,7 +137,7 @@ class Grafana(Component):
                      config_map_volume("datasources", f"{self.name}-provisioning", keys=["datasources.yaml"]),
                      config_map_volume("providers", f"{self.name}-provisioning", keys=["dashboards.yaml"]),
                      config_map_volume("dashboards", f"{self.name}-dashboards"),
-                     empty_dir("config"), host_path("data", settings.host_path), empty_dir("logs"), empty_dir("tmp")],
+                     empty_dir("config"), self.host_directory("data", grafana_data(settings.host_path)), empty_dir("logs"), empty_dir("tmp")],
             annotations={"checksum/config": checksum},
         ))
         _skip_host_path_root(self)

@@ -20,6 +20,11 @@ def test_snapshot_of_the_example_environment(example_manifests, yaml_snapshot):
     assert example_manifests == yaml_snapshot
 
 
+def test_snapshot_of_the_converged_example(all_outputs, yaml_snapshot):
+    """be-conv-1: three nodes with every role (no PxeBoot; nginx's upstreams are the controllers themselves)."""
+    assert all_outputs["be-conv-1"] == yaml_snapshot
+
+
 def test_namespace_comes_first_and_cluster_scoped_objects_carry_no_namespace(example_manifests):
     assert example_manifests[0]["kind"] == "Namespace"
     assert example_manifests[0]["metadata"]["name"] == "openvcloud"

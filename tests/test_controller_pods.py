@@ -69,6 +69,9 @@ def test_zero_access_publishes_ssh_on_the_public_addresses_it_advertises(example
     public = find(example_manifests, "Service", "zero-access-public")
     assert public["spec"]["ports"] == [{"name": "ssh", "nodePort": 30722, "port": 7022, "protocol": "TCP", "targetPort": 22}]
     assert public["spec"]["externalIPs"] == ["185.69.164.11", "185.69.164.12", "185.69.164.13"]
+    assert public["spec"]["externalTrafficPolicy"] == "Cluster", "the one pod answers on every controller's public IP"
+    portal = find(example_manifests, "Service", "portal-public")["spec"]
+    assert portal["externalTrafficPolicy"] == "Local", "a pod on every node: client addresses reach nginx"
     assert not [s for s in find_all(example_manifests, "Service") if s["metadata"]["name"] == "zero-access-internal"]
     cluster = find(example_manifests, "Service", "zero-access")
     assert [(p["port"], p["targetPort"]) for p in cluster["spec"]["ports"]] == [(7022, 22), (5000, 5000)]

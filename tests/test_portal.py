@@ -388,6 +388,11 @@ def test_zero_access_is_proxied_only_when_it_exists():
     block = server_block(render_nginx_config(front(zero_access=True), "ns1"), FQDN)
     assert "location /0-access/ {\n            set $zero_access http://zero-access.ns1.svc.cluster.local:5000;" in block
     assert "rewrite ^/0-access/(.*)$ /$1 break;" in block
+    # Its pages link root-absolute (/provision/<ip>, /ssh/<ip>): those links and its redirects stay under /0-access/.
+    for path in ("ssh/", "provision/", "sessions", "search", "server/", "callback"):
+        assert f"sub_filter '\"/{path}' '\"/0-access/{path}';" in block, path
+    assert 'proxy_set_header Accept-Encoding "";' in block and "sub_filter_once off;" in block
+    assert "proxy_redirect / /0-access/;" in block
     assert "0-access" not in directives(render_nginx_config(front(zero_access=False), "ns1"))
     assert "location /0-access/" not in render_nginx_config(front(environment(zero_access={"enabled": False})), "ns1")
 

@@ -11,7 +11,7 @@ import yaml
 
 from ovc_constructs import InvalidEnvironment, PxeBoot, parse_environment
 from ovc_constructs.environment import PxeSettings, Reservation
-from ovc_constructs.pxeboot import PxeHost, boot_entry, render_dnsmasq_config
+from ovc_constructs.pxeboot import DNSMASQ_FLAGS, PxeHost, boot_entry, render_dnsmasq_config
 
 from .conftest import CONVERGED, ENVIRONMENTS, container_named, environment, example_data, find, merge, pod_spec, site, synth, synth_construct
 
@@ -486,8 +486,7 @@ def test_a_node_gets_its_address_names_and_boot_entry_from_the_gateway_only(init
         root = init_world["root"]
         config = init_world["data"]["dnsmasq.conf"].replace("/var/lib/ovc-pxe", str(root / "conf")).replace("/srv/tftp", str(root / "tftpboot"))
         (tmp_path / "dnsmasq.conf").write_text(config)
-        dnsmasq = subprocess.Popen(["ip", "netns", "exec", server, DNSMASQ, "--keep-in-foreground", "--log-facility=-", "--user=root",
-                                    f"--pid-file={tmp_path / 'dnsmasq.pid'}", f"--conf-file={tmp_path / 'dnsmasq.conf'}"],
+        dnsmasq = subprocess.Popen(["ip", "netns", "exec", server, DNSMASQ, *DNSMASQ_FLAGS, f"--conf-file={tmp_path / 'dnsmasq.conf'}"],
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         lease = run(BUSYBOX, "udhcpc", "-i", "eth0", "-n", "-q", "-t", "5", "-s", "/bin/true", namespace=client)
         assert f"lease of {ip} obtained from {GATEWAY}" in lease, lease

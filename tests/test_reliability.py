@@ -99,6 +99,8 @@ HOST_WRITERS = {
     # The TFTP tree and install images it owns: the image's boot files and our boot entries (test_pxeboot runs it);
     # never the leases or the apt repository.
     "pxeboot/pxeboot-init": r"/var/ovc/pxeboot/(tftpboot|images)",
+    # id_rsa and id_rsa.pub from the Secret and the environment; it only adds to authorized_keys (tested).
+    "host-directories/install-ssh-key": r"/var/ovc/\.ssh",
 }
 """Init containers that may overwrite what they write on a host path, and the host paths they own."""
 

@@ -125,7 +125,8 @@ def g8_secret_keys(spec: dict) -> set[str]:
 
 
 SECRET_KEY_READERS = {
-    r"ssh-private-key|ipmi-password-.*|cisco-password-.*|github-client-secret": {"management"},
+    r"ssh-private-key": {"management", "host-directories"},  # host-directories installs it into paths.ssh
+    r"ipmi-password-.*|cisco-password-.*|github-client-secret": {"management"},
     r"itsyouonline-client-secret": {"management", "portal", "zero-access"},
     r"mailclient-password": {"management", "portal"},
 }

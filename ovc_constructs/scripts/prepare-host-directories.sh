@@ -1,7 +1,8 @@
 #!/bin/sh
 # Prepare the G8's host directories on this controller, or with --check only verify them.
-# Each line of $DIRECTORIES is `MODE UID:GID PATH` (mode in octal as `stat -c %a` prints it);
-# the host's paths are seen below $HOST_ROOT. Parents come before their subdirectories.
+# Each line of $DIRECTORIES is `MODE UID:GID SCOPE PATH` (mode in octal as `stat -c %a` prints it; SCOPE `-R`
+# also gives everything inside to that owner, `-` only the directory); the host's paths are seen below
+# $HOST_ROOT. Parents come before their subdirectories.
 # --check prints one line per directory that is missing or differs, and fails if there is any.
 set -eu
 root="${HOST_ROOT:-/host}"
@@ -9,7 +10,7 @@ list="${DIRECTORIES:-/config/directories}"
 check=false
 [ "${1:-}" = "--check" ] && check=true
 status=0
-while read -r mode owner path; do
+while read -r mode owner scope path; do
   [ -n "$path" ] || continue
   dir="$root$path"
   if $check; then
@@ -20,7 +21,7 @@ while read -r mode owner path; do
     fi
   else
     mkdir -p "$dir"
-    chown "$owner" "$dir"
+    if [ "$scope" = "-R" ]; then chown -R "$owner" "$dir"; else chown "$owner" "$dir"; fi
     chmod "$mode" "$dir"
     echo "$path: $mode $owner"
   fi
