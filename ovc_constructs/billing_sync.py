@@ -11,24 +11,25 @@ from .environment import BillingSyncSettings
 from .mongo import ReplicatedMongo
 from .pods import container, empty_dir, host_path, config_map_volume, mount, secret_volume, security_context, tcp_probe
 from .site import Site
-from .syncthing import DISCOVERY_PORT, SYNC_PORT, Folder, Peer, is_valid_device_id, render_config
+from .syncthing import DISCOVERY_PORT, LISTEN_PLACEHOLDER, SYNC_PORT, Folder, Peer, is_valid_device_id, render_shared_config
 
 CONFIG_HOME = "/var/syncthing/config"
 ROOT_REASON = "syncthing must own the files it replicates into root-owned host paths (written by root Jumpscale processes); it runs as uid 0 without any capability"
 HOST_NETWORK_REASON = "peers reach each other on the controllers' management IPs (sync 22000/TCP bound to that IP, local discovery 21027/UDP)"
 PICK_IDENTITY = f"""set -eu
-test -f "/templates/$NODE_NAME.xml" || {{ echo "node $NODE_NAME is not a controller of this G8"; exit 1; }}
-cp "/templates/$NODE_NAME.xml" {CONFIG_HOME}/config.xml
+test -f "/templates/$NODE_NAME.address" || {{ echo "node $NODE_NAME is not a controller of this G8"; exit 1; }}
+sed -e "s|{LISTEN_PLACEHOLDER}|tcp://$(cat "/templates/$NODE_NAME.address"):{SYNC_PORT}|" \\
+    -e "s/__API_KEY__/$(cat /identity/apikey)/" /templates/config.xml > {CONFIG_HOME}/config.xml
 cp "/identity/$NODE_NAME-cert.pem" {CONFIG_HOME}/cert.pem
 cp "/identity/$NODE_NAME-key.pem" {CONFIG_HOME}/key.pem
 chmod 600 {CONFIG_HOME}/key.pem
-sed -i "s/__API_KEY__/$(cat /identity/apikey)/" {CONFIG_HOME}/config.xml
 """
 
 
 class BillingSync(Component):
     """Syncthing on every controller node (host network, no Service), sharing every folder with every node.
 
+    Every node gets the same `config.xml` with its own listen address (`<node>.address`) put in at start.
     Each node has its own identity: one existing Secret holds all pairs (`<node>-cert.pem`,
     `<node>-key.pem`) and the REST API key (`apikey`); an init container picks the node's pair by
     `spec.nodeName`. Device IDs are public and come from the environment file.
@@ -57,9 +58,11 @@ class BillingSync(Component):
         self.settings = settings
         self.folders = [Folder(folder_id, path) for folder_id, path in folders]
         self.peers = [Peer(n.name, device_ids[n.name], n.management_ip) for n in site.nodes]
-        self.configs = {peer.name: render_config(peer, self.peers, self.folders) for peer in self.peers}
+        # One shared config plus each node's listen address: linear in the number of controllers.
+        self.shared_config = render_shared_config(self.peers, self.folders)
         config_map = k8s.KubeConfigMap(
-            self, "config", metadata=self.metadata(), data={f"{name}.xml": xml for name, xml in self.configs.items()}
+            self, "config", metadata=self.metadata(),
+            data={"config.xml": self.shared_config, **{f"{peer.name}.address": peer.address for peer in self.peers}},
         )
         root = security_context(user=0)
         pick = container(

@@ -2,15 +2,67 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
+import os
 import shlex
+import signal
 import sys
+import threading
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from .environment import Environment, InvalidEnvironment, load_environment
+from .files import UnsafeLocation, make_directory, write_atomically
 
 EXIT_BAD_INPUT = 2
+"""A refused input file or argument: one `FILE: field.path: message` line per problem, nothing written."""
+EXIT_CANNOT_WRITE = 3
+"""The output could not be written (permission denied, not a directory, a directory in the way, disk full):
+one `PATH: cannot write: reason` line; no file is left half-written."""
+EXIT_BROKEN_PIPE = 141
+"""Standard output was closed early (`... | head -1`): quietly, as a shell reports a process ended by SIGPIPE."""
+
+
+class CannotWrite(Exception):
+    """An OSError while writing output, as the one line EXIT_CANNOT_WRITE prints."""
+
+
+@contextlib.contextmanager
+def _writing(target: Path):
+    """OSError inside becomes CannotWrite naming `target` (and the path that failed, if another)."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        failed = error.filename2 or error.filename  # os.replace(scratch, target) names the target second
+        other = f" ({failed})" if failed and str(failed) != str(target) else ""
+        raise CannotWrite(f"{target}: cannot write: {error.strerror or error}{other}") from None
+
+
+def _one_line_errors(command: Callable[..., int]) -> Callable[..., int]:
+    """A command whose output fails ends with one line and its exit code, never a traceback."""
+    @functools.wraps(command)
+    def run(*args, **kwargs) -> int:
+        try:
+            code = command(*args, **kwargs)
+            sys.stdout.flush()  # a reader gone away shows here rather than at interpreter exit
+            return code
+        except BrokenPipeError:
+            try:  # the rest of the output, flushed at exit, goes nowhere
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            return EXIT_BROKEN_PIPE
+        except UnsafeLocation as error:
+            print(error, file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except CannotWrite as error:
+            print(error, file=sys.stderr)
+            return EXIT_CANNOT_WRITE
+    return run
 
 
 def _report(error: InvalidEnvironment) -> int:
@@ -19,12 +71,51 @@ def _report(error: InvalidEnvironment) -> int:
     return EXIT_BAD_INPUT
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM, raised wherever the program is, so every clean-up on the way out runs."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _interrupt(signum: int, _frame) -> None:
+    sys.stderr = open(os.devnull, "w")  # jsii's node process reports its broken channel on the way out
+    raise Interrupted(signum)
+
+
+def run_interruptibly(prog: str, command: Callable[[], int]) -> int:
+    """Run `command`; Ctrl-C (SIGINT) or SIGTERM ends it with one line and exit 130 or 143, no traceback."""
+    stderr, previous = sys.stderr, {}
+    if threading.current_thread() is threading.main_thread():
+        for signum, default in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, signal.SIG_DFL)):
+            if signal.getsignal(signum) == default:
+                previous[signum] = signal.signal(signum, _interrupt)
+    try:
+        return command()
+    except KeyboardInterrupt as error:
+        signum = getattr(error, "signum", signal.SIGINT)
+        print(f"{prog}: interrupted by {signal.Signals(signum).name}, exit {128 + signum}; no file was left half-written",
+              file=stderr, flush=True)
+        return 128 + signum
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    return run_interruptibly("python -m ovc_constructs", lambda: _main(argv))
+
+
+@_one_line_errors
+def _main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ovc_constructs", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     synth = commands.add_parser("synth", help="synthesize one environment file into DIR/<name>.k8s.yaml")
     synth.add_argument("--env", required=True, type=Path, help="environment file")
     synth.add_argument("--out", default=Path("dist"), type=Path, help="output directory (default: dist)")
+    synth.add_argument("--force", action="store_true",
+                       help="write into an output directory that holds other files too (they are never touched)")
     validate = commands.add_parser("validate", help="only check an environment file")
     validate.add_argument("--env", required=True, type=Path, help="environment file")
     commands.add_parser("schema", help="print the JSON Schema of the environment file")
@@ -69,11 +160,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command == "validate":
             print(f"{args.env}: ok ({environment.name}, {len(environment.nodes)} nodes, {len(environment.controllers)} controllers)")
             return 0
-        from .synth import synthesize_into  # jsii starts only when there is something to synthesize
-
-        for path in synthesize_into([environment], args.out):
-            print(path)
-        return 0
+        return _synth(environment, args.out, args.force)
     except InvalidEnvironment as error:
         return _report(error)
     except ValueError as error:  # a construct refused a value the file schema allowed
@@ -81,14 +168,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_BAD_INPUT
 
 
+def _synth(environment: Environment, out: Path, force: bool) -> int:
+    """A directory holding other files is refused (synth.UnsafeOutput, exit 2) unless `force`."""
+    from .synth import synthesize_into  # jsii starts only when there is something to synthesize
+
+    with _writing(out):
+        for path in synthesize_into([environment], out, force=force):
+            print(path)
+    return 0
+
+
 def _write(path: Path, data: dict, header: str) -> None:
-    """Write an environment file whole or not at all."""
+    """Write an environment file whole or not at all (CannotWrite when the system refuses)."""
     import yaml
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(header + yaml.safe_dump(data, sort_keys=False, width=120), encoding="utf-8")
-    temporary.replace(path)
+    with _writing(path):
+        make_directory(path.parent)
+        write_atomically(path, (header + yaml.safe_dump(data, sort_keys=False, width=120)).encode(), 0o644)
 
 
 def _import_config(source: Path, out: Path, identities: Optional[Path], namespace: str) -> int:
@@ -106,7 +202,8 @@ def _import_config(source: Path, out: Path, identities: Optional[Path], namespac
     parse_environment(data, f"{source} (imported)", identities_required=False)
     controllers = [n["name"] for n in data["nodes"] if "controller" in n["roles"]]
     keys = identities or Path("secrets") / data["name"] / "billing-sync"
-    ids = write_identities(controllers, keys)
+    with _writing(keys):
+        ids = write_identities(controllers, keys)
     for node in data["nodes"]:
         if node["name"] in ids:
             node["syncthing_device_id"] = ids[node["name"]]
@@ -158,10 +255,11 @@ def _identities(environment: Environment, source: Path, out: Path) -> int:
               file=sys.stderr)
         return EXIT_BAD_INPUT
     names = [n.name for n in environment.controllers]
-    ids = write_identities(names, resolved)
     manifest = resolved / f"{environment.billing_sync.secret_name}-secret.yaml"
-    manifest.touch(mode=0o600)
-    manifest.write_text(secret_manifest(environment.billing_sync.secret_name, environment.namespace, names, resolved))
+    with _writing(out):  # `out` as given: a symbolic link is refused, not followed
+        ids = write_identities(names, out, also=(manifest.name,))
+        write_atomically(out / manifest.name,
+                         secret_manifest(environment.billing_sync.secret_name, environment.namespace, names, out).encode())
     print(f"# device IDs for {source} (public; paste under nodes[]):")
     for name in names:
         print(f"#   - name: {name}\n#     syncthing_device_id: {ids[name]}")

@@ -52,7 +52,8 @@ class ControllerService(Component):
     """A single-instance OpenvCloud service pod with its ports and exposures from the environment.
 
     It reads the system config (merged with the secret values of `secrets`) as a file (`config_dir=None`)
-    or as a directory; `ssh_host_path` mounts the G8's root key pair; `jumpscale=True` adds the JumpScale configuration step and configuration volume
+    or as a directory; `ssh_host_path` mounts the G8's root key pair; `sshd_host_keys` keeps sshd's
+    configuration and host keys on that host path (over /etc/ssh, filled once by `prepare-sshd`); `jumpscale=True` adds the JumpScale configuration step and configuration volume
     (contract §2.3). `ports[0]` is the port published by an internal or public exposure. `security`
     defaults to root without any capability (the JumpScale images).
     """
@@ -81,12 +82,19 @@ class ControllerService(Component):
         lifecycle: Optional[k8s.Lifecycle] = None,
         security: Optional[k8s.SecurityContext] = None,
         ssh_host_path: Optional[str] = None,
+        sshd_host_keys: Optional[str] = None,
     ) -> None:
         super().__init__(scope, id, site=site, name=name, role=role, image=settings.image)
         self.settings = settings
         if ssh_host_path:  # the G8's root key pair at /root/.ssh
             volumes = [*volumes, self.root_ssh_volume(ssh_host_path)]
             mounts = [*mounts, mount("root-ssh", ROOT_SSH_DIR)]
+        if sshd_host_keys:  # sshd's configuration and this G8's own host keys, kept on a (synced) host path
+            init_containers = [*init_containers, container(
+                "prepare-sshd", settings.image, command=["/bin/bash", "-c", PREPARE_SSHD], mounts=[mount("host-keys", "/host-keys")],
+                resources=settings.resources, security=security_context(user=0))]
+            volumes = [*volumes, host_path("host-keys", sshd_host_keys)]
+            mounts = [*mounts, mount("host-keys", "/etc/ssh")]
         probe = probe or exec_probe(["sh", "-c", "kill -0 1"], initial_delay=30, period=30)
         config_mounts = [jumpscale.config_mount()] if jumpscale_config else []
         config_mounts.append(dir_mount(config_dir) if config_dir else file_mount())
@@ -130,7 +138,8 @@ class Management(ControllerService):
     """Operations' management pod (the installer's home): SSH on 2205, internal by default.
 
     `init-ssh.py` moves the image's sshd to 2205 before phusion's `my_init` starts it (contract §13); root
-    logs in with the G8's key from `ssh_host_path`. `installer` is on PATH and reads the whole system
+    logs in with the G8's key from `ssh_host_path`. Its host keys are this G8's own, kept on a synced host path
+    (the image's are public), so they survive restarts and moves. `installer` is on PATH and reads the whole system
     config (secret values included) through `ENV_CONFIG` (contract §3.12).
     """
 
@@ -141,7 +150,7 @@ class Management(ControllerService):
                          command=["/bin/bash", "-c", "python3 /var/run/init-ssh.py && exec /sbin/my_init"],
                          env={"PATH": INSTALLER_PATH, "ENV_CONFIG": f"{CONFIG_DIR}/{CONFIG_FILE}"},
                          secrets=tuple(SECRET_GROUPS), config_dir=CONFIG_DIR,
-                         ssh_host_path=ssh_host_path, security=sshd_security())
+                         ssh_host_path=ssh_host_path, sshd_host_keys=settings.host_keys_host_path, security=sshd_security())
 
 
 class UptimeMonitor(ControllerService):
@@ -206,23 +215,13 @@ class ZeroAccess(ControllerService):
     def __init__(self, scope: Construct, id: str, *, site: Site, system_config: SystemConfig,
                  settings: ZeroAccessSettings = ZeroAccessSettings(), ssh_host_path: str = "/var/ovc/.ssh") -> None:
         recordings = self.RECORDINGS_DIR
-        prepare = container(
-            "prepare-sshd",
-            settings.image,
-            command=["/bin/bash", "-c", PREPARE_SSHD],
-            mounts=[mount("host-keys", "/host-keys")],
-            resources=settings.resources,
-            security=security_context(user=0),
-        )
         super().__init__(
             scope, id, site=site, name="zero-access", role="access", settings=settings, system_config=system_config,
             ports=[ServicePort("ssh", 7022, 22), self.HTTP],
             probe=http_probe("/ping", self.HTTP.port, initial_delay=20), secrets=("itsyouonline",),
             command=["/usr/bin/python3", "/opt/0-access/0-access-start.py"], working_dir=recordings,
-            init_containers=[prepare],
-            volumes=[host_path("recordings", settings.sessions_host_path), host_path("host-keys", settings.host_keys_host_path)],
-            mounts=[mount("recordings", recordings), mount("host-keys", "/etc/ssh")],
-            ssh_host_path=ssh_host_path, security=sshd_security(),
+            volumes=[host_path("recordings", settings.sessions_host_path)], mounts=[mount("recordings", recordings)],
+            ssh_host_path=ssh_host_path, sshd_host_keys=settings.host_keys_host_path, security=sshd_security(),
         )
         # lash records each session as that session's own (non-root) user: the recordings directory is
         # writable by all, sticky like /tmp. The search index must exist before 0-access opens it (contract §12).

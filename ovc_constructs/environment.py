@@ -7,7 +7,9 @@ generated from these classes (`python -m ovc_constructs schema`).
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
+from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal, Optional
 
@@ -26,8 +28,21 @@ IMAGE_REF = re.compile(
     r"(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
 )
 QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$")
-CRON = re.compile(r"^(\S+\s+){4}\S+$")
+LABEL_VALUE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 NODE_PORT_RANGE = range(30000, 32768)
+MAX_CONTROLLERS = 50
+"""MongoDB's limit of replica-set members (one per controller); the largest G8 the tests synthesize."""
+MAX_NODES = 256
+"""Every node is listed in the system config, the PXE hosts and nginx's upstreams; 256 keeps each object far below 1 MiB."""
+MAX_SYNC_FOLDERS = 32
+MAX_RESERVATIONS = 256
+MAX_VIRTUAL_HOSTS = 64
+MAX_SWITCH_BYTES = 64 * 1024
+RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+SYSTEM_DIRECTORIES = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/root", "/run", "/sbin",
+                      "/sys", "/usr", "/var/lib/containerd", "/var/lib/docker", "/var/lib/etcd", "/var/lib/kubelet",
+                      "/var/log", "/var/run")
+"""Host directories never mounted or replicated: neither they, anything inside them, nor a parent (`/`, `/var`, `/var/lib`)."""
 
 
 def _dns_label(value: str) -> str:
@@ -51,9 +66,33 @@ def _ipv4(value: str) -> str:
 
 def _ipv4_network(value: str) -> str:
     try:
-        return str(ipaddress.IPv4Network(value, strict=True))
+        network = ipaddress.IPv4Network(value, strict=True)
     except ValueError as error:
         raise ValueError(f"{value!r} is not a valid IPv4 network in CIDR form ({error})") from None
+    if network.prefixlen < 8:
+        raise ValueError(f"{value!r} is larger than a /8; a G8 network is one site's subnet (and 0.0.0.0/0 is the Internet)")
+    if network.network_address.is_unspecified or network.is_loopback or network.is_multicast or network.is_link_local \
+            or network.is_reserved:
+        raise ValueError(f"{value!r} is a 0.0.0.0/8, loopback, link-local, multicast or reserved range, not a network of nodes")
+    return str(network)
+
+
+PRIVATE_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
+
+
+def _private_network(value: str) -> str:
+    if not any(ipaddress.IPv4Network(value).subnet_of(private) for private in PRIVATE_RANGES):
+        raise ValueError(f"{value!r} is not a private range (10/8, 172.16/12, 192.168/16 or CGNAT 100.64/10): every "
+                         "internal service of the G8 (MongoDB, osis, the agent controller, ...) is published on it")
+    return value
+
+
+def _tag_problem(tag: str) -> Optional[str]:
+    """Why an image tag cannot be the label value `app.kubernetes.io/version`, or None."""
+    if not LABEL_VALUE.match(tag):
+        return (f"the tag {tag!r} becomes the label app.kubernetes.io/version: at most 63 ASCII letters, digits, "
+                "'-', '_' and '.', beginning and ending with a letter or digit")
+    return None
 
 
 def _image(value: str) -> str:
@@ -62,13 +101,27 @@ def _image(value: str) -> str:
         raise ValueError(
             f"{value!r} is not a valid image reference; expected name:tag or name:tag@sha256:<64 hex digits>"
         )
+    if match["tag"] and (problem := _tag_problem(match["tag"])):
+        raise ValueError(f"{value!r}: {problem}")
+    return value
+
+
+def _release_tag(value: str) -> str:
+    if problem := _tag_problem(value.partition("@")[0]):
+        raise ValueError(problem)
     return value
 
 
 def _absolute_path(value: str) -> str:
-    if not value.startswith("/") or "/../" in f"{value}/" or value.rstrip("/") == "":
-        raise ValueError(f"{value!r} is not an absolute host path below /")
-    return value.rstrip("/")
+    path = value.rstrip("/")
+    if not value.startswith("/") or path == "" or any(part in ("", ".", "..") for part in path.split("/")[1:]) \
+            or any(ord(c) < 32 or c == "\x7f" for c in value):
+        raise ValueError(f"{value!r} is not an absolute host path below / (no '.', '..', '//' or control characters)")
+    for system in SYSTEM_DIRECTORIES:
+        if path == system or path.startswith(system + "/") or system.startswith(path + "/"):
+            raise ValueError(f"{value!r} is, contains or lies inside the system directory {system}: a host path is "
+                             "mounted into pods and may be replicated to every controller; use a data directory such as /var/ovc/...")
+    return path
 
 
 def _quantity(value: str) -> str:
@@ -77,9 +130,39 @@ def _quantity(value: str) -> str:
     return value
 
 
+CRON_FIELDS = (("minute", 0, 59, ()), ("hour", 0, 23, ()), ("day of month", 1, 31, ()),
+               ("month", 1, 12, ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")),
+               ("day of week", 0, 7, ("sun", "mon", "tue", "wed", "thu", "fri", "sat")))
+
+
+def _cron_field(text: str, low: int, high: int, names: tuple[str, ...]) -> bool:
+    """One cron field: `*`, `*/n`, `a`, `a-b`, `a-b/n` and lists of them; numbers in range or month/day names."""
+    def number(item: str) -> Optional[int]:
+        if item.lower() in names:
+            return names.index(item.lower()) + (low if names[0] == "jan" else 0)
+        return int(item) if item.isdigit() and len(item) <= 2 and low <= int(item) <= high else None
+
+    for part in text.split(","):
+        span, slash, step = part.partition("/")
+        if slash and not (step.isdigit() and len(step) <= 2 and 1 <= int(step) <= high):
+            return False
+        if span == "*":
+            continue
+        first, dash, last = span.partition("-")
+        start, end = number(first), number(last if dash else first)
+        if start is None or end is None or start > end:
+            return False
+    return True
+
+
 def _cron(value: str) -> str:
-    if not CRON.match(value):
-        raise ValueError(f"{value!r} is not a 5-field cron schedule such as '30 2 * * *'")
+    fields = value.split()
+    if len(fields) != 5:
+        raise ValueError(f"{value!r} is not a 5-field cron schedule such as '30 2 * * *' (minute hour day month weekday)")
+    for text, (name, low, high, names) in zip(fields, CRON_FIELDS):
+        if not _cron_field(text, low, high, names):
+            raise ValueError(f"{value!r}: the {name} field {text!r} is not *, */n, a number {low}-{high}"
+                             f"{' or a name' if names else ''}, a range a-b[/n] or a list of them")
     return value
 
 
@@ -108,6 +191,19 @@ def _label_key(value: str) -> str:
     return value
 
 
+def _tftp_path(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*", value) or ".." in value.split("/") or "." in value.split("/"):
+        raise ValueError(f"{value!r} is not a file below the TFTP root: a relative path of letters, digits, '.', '_', '-', "
+                         "without '..' or a leading '/'")
+    return value
+
+
+def _namespace(value: str) -> str:
+    if value in RESERVED_NAMESPACES:
+        raise ValueError(f"{value!r} is a Kubernetes system namespace; the G8 gets its own (e.g. openvcloud)")
+    return value
+
+
 def _node_port(value: int) -> int:
     if value not in NODE_PORT_RANGE:
         raise ValueError(f"{value} is outside the NodePort range 30000-32767")
@@ -118,10 +214,12 @@ DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 DnsSubdomain = Annotated[str, AfterValidator(_dns_subdomain)]
 IPv4 = Annotated[str, AfterValidator(_ipv4)]
 IPv4Network = Annotated[str, AfterValidator(_ipv4_network)]
+PrivateIPv4Network = Annotated[str, AfterValidator(_ipv4_network), AfterValidator(_private_network)]
 Image = Annotated[str, AfterValidator(_image)]
 HostPath = Annotated[str, AfterValidator(_absolute_path)]
 Quantity = Annotated[str, AfterValidator(_quantity)]
 Cron = Annotated[str, AfterValidator(_cron)]
+TftpPath = Annotated[str, AfterValidator(_tftp_path)]
 NodePort = Annotated[int, AfterValidator(_node_port)]
 Upstream = Annotated[str, AfterValidator(_upstream)]
 Mac = Annotated[str, AfterValidator(_mac)]
@@ -142,6 +240,35 @@ class Resources(StrictModel):
     memory_request: Quantity
     cpu_limit: Quantity
     memory_limit: Quantity
+
+    @model_validator(mode="after")
+    def _request_within_limit(self) -> "Resources":
+        for kind in ("cpu", "memory"):
+            request, limit = getattr(self, f"{kind}_request"), getattr(self, f"{kind}_limit")
+            if _quantity_value(request) > _quantity_value(limit):
+                raise ValueError(f"{kind}_request {request!r} is above {kind}_limit {limit!r}; Kubernetes refuses the pod")
+        return self
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Quantities an environment file may not give (library code may, e.g. for tiny test containers)."""
+        found = []
+        for kind, (low, high, bounds) in RESOURCE_BOUNDS.items():
+            for name in (f"{kind}_request", f"{kind}_limit"):
+                value = getattr(self, name)
+                if not low <= _quantity_value(value) <= high:
+                    found.append((name, f"{value!r} is outside {bounds}: zero or absurd {kind} cannot be scheduled"))
+        return found
+
+
+_SUFFIXES = {"m": Decimal("0.001"), "": Decimal(1), "k": Decimal(10) ** 3, "M": Decimal(10) ** 6, "G": Decimal(10) ** 9,
+             "T": Decimal(10) ** 12, "Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30, "Ti": Decimal(2) ** 40}
+RESOURCE_BOUNDS = {"cpu": (Decimal("0.001"), Decimal(256), "1m-256 CPUs"),
+                   "memory": (Decimal(4 * 2 ** 20), Decimal(2 ** 40), "4Mi-1Ti")}
+
+
+def _quantity_value(value: str) -> Decimal:
+    number, suffix = re.fullmatch(r"([0-9.]+)([a-zA-Z]*)", value).groups()
+    return Decimal(number) * _SUFFIXES[suffix]
 
 
 def resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> Resources:
@@ -172,8 +299,8 @@ def _ipv4_interface(value: str) -> str:
 
 def _text(value: str) -> str:
     """A one-line value that is copied into generated configuration files."""
-    if not value.strip() or any(ord(c) < 32 or c == "\x7f" for c in value):
-        raise ValueError(f"{value!r} must be non-empty text on one line")
+    if not value.strip() or any(ord(c) < 32 or c == "\x7f" for c in value) or len(value) > 255:
+        raise ValueError(f"{value!r:.80} must be non-empty text on one line, at most 255 characters")
     return value
 
 
@@ -185,8 +312,24 @@ def _device_id(value: str) -> str:
     return value
 
 
+def _public_address(value: str) -> str:
+    """A public IP (optionally with /prefix): a unicast address a host can hold, not its subnet's network or broadcast."""
+    interface = ipaddress.IPv4Interface(value)
+    address = interface.ip
+    if address.is_unspecified or address.is_loopback or address.is_multicast or address.is_link_local \
+            or address.is_reserved or address == ipaddress.IPv4Address("255.255.255.255"):
+        raise ValueError(f"{value!r} is an unspecified, loopback, link-local, multicast, reserved or broadcast address; "
+                         "public services are published on it")
+    network = interface.network
+    if network.prefixlen < 31 and address in (network.network_address, network.broadcast_address):
+        raise ValueError(f"{value!r} is the network or broadcast address of {network}")
+    return value
+
+
 SecretKey = Annotated[str, AfterValidator(_secret_key)]
 IPv4Interface = Annotated[str, AfterValidator(_ipv4_interface)]
+PublicInterface = Annotated[str, AfterValidator(_ipv4_interface), AfterValidator(_public_address)]
+PublicAddress = Annotated[str, AfterValidator(_ipv4), AfterValidator(_public_address)]
 Text = Annotated[str, AfterValidator(_text)]
 DeviceId = Annotated[str, AfterValidator(_device_id)]
 CertificateName = Annotated[str, Field(pattern=r"^[a-zA-Z0-9]{1,63}$")]
@@ -209,12 +352,16 @@ class Network(StrictModel):
     vlan: Optional[int] = Field(default=None, ge=0, le=4094)
 
 
-class ManagementNetwork(Network):
+class InternalNetwork(Network):
+    cidr: PrivateIPv4Network
+
+
+class ManagementNetwork(InternalNetwork):
     gateway: IPv4 = Field(description="floating gateway address of the management network (PXE, DHCP router)")
 
 
 class PublicNetwork(StrictModel):
-    gateway: Optional[IPv4] = None
+    gateway: Optional[PublicAddress] = None
     vlan: Optional[int] = Field(default=None, ge=0, le=4094)
 
 
@@ -227,7 +374,7 @@ class Networks(StrictModel):
     """The G8's networks (contract §7). Only `management` is required; nodes dial the controllers on `backplane`."""
 
     management: ManagementNetwork
-    backplane: Optional[Network] = Field(default=None, description="the nodes' --masterips: internal services are published here too")
+    backplane: Optional[InternalNetwork] = Field(default=None, description="the nodes' --masterips: internal services are published here too")
     storage: Optional[Network] = None
     vxbackend: Optional[Network] = None
     gateway_management: Optional[Network] = None
@@ -260,7 +407,7 @@ class Node(StrictModel):
     roles: list[Role] = Field(min_length=1, description="controller, cpu and/or storage")
     ip_lsb: Optional[int] = Field(default=None, ge=1, le=65534, description="added to each network's address to give this node's address")
     addresses: NodeAddresses = NodeAddresses()
-    public_ip: Optional[IPv4Interface] = Field(default=None, description="public (fallback) address, a.b.c.d[/prefix]; required for controllers")
+    public_ip: Optional[PublicInterface] = Field(default=None, description="public (fallback) address, a.b.c.d[/prefix]; required for controllers")
     management_mac: Optional[Mac] = None
     ipmi: Optional[Ipmi] = None
     syncthing_device_id: Optional[DeviceId] = Field(
@@ -377,7 +524,7 @@ class Release(StrictModel):
     version: Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")] = "2.4.5.3"
     url: Optional[Upstream] = Field(default=None, description="where the manifest comes from; default: the public release manifest")
     images: dict[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._/-]{0,127}$")], Annotated[str, Field(
-        pattern=r"^[\w][\w.-]{0,127}(@sha256:[0-9a-f]{64})?$")]] = Field(
+        pattern=r"^[\w][\w.-]{0,127}(@sha256:[0-9a-f]{64})?$"), AfterValidator(_release_tag)]] = Field(
         default_factory=dict, description="image name -> tag[@sha256:digest], exactly as the release manifest keys them")
 
 
@@ -540,11 +687,14 @@ class PxeSettings(StrictModel):
         default_factory=list, description="extra machines that are not G8 nodes; every node's MACs are reserved from nodes[]")
     reinstall: list[DnsSubdomain] = Field(
         default_factory=list, description="cpu or storage nodes that boot the 911 rescue system over PXE (the installer's enable_pxe)")
+    ipmi_address: Optional[IPv4] = Field(
+        default=None, description="an address on networks.ipmi that PxeBoot adds to `interface` too, so the BMCs get their "
+                                  "reserved addresses over DHCP (the IPMI network must reach that interface); absent: names only")
     host_path: HostPath = "/var/ovc/pxeboot"
     http_port: UnprivilegedPort = 8080
     apt_port: UnprivilegedPort = 8081
-    bios_boot_file: str = Field("pxelinux.0", pattern=r"^[A-Za-z0-9._/-]+$")
-    uefi_boot_file: str = Field("bootx64.efi", pattern=r"^[A-Za-z0-9._/-]+$")
+    bios_boot_file: TftpPath = "pxelinux.0"
+    uefi_boot_file: TftpPath = "bootx64.efi"
     privileged: bool = Field(False, description="run dnsmasq privileged instead of with NET_ADMIN, NET_BIND_SERVICE, NET_RAW")
     dnsmasq_resources: Resources = resources("20m", "32Mi", "500m", "128Mi")
     http_resources: Resources = resources("10m", "16Mi", "500m", "128Mi")
@@ -563,6 +713,7 @@ class ServiceSettings(StrictModel):
 class ManagementSettings(ServiceSettings):
     image: Image = "openvcloud/management:2.4.5.3"
     node_port: Optional[NodePort] = Field(32205, description="NodePort of SSH (port 2205)")
+    host_keys_host_path: HostPath = Field(default="/var/ovc/management-hostkeys", description="sshd's configuration and host keys (synced)")
 
 
 class UptimeMonitorSettings(ServiceSettings):
@@ -655,7 +806,7 @@ class Environment(StrictModel):
     """One G8: its identity, networks, every node with its roles, and every controller component's settings."""
 
     name: DnsLabel = Field(description="chart name and dist/<name>.k8s.yaml; default: the subdomain")
-    namespace: DnsLabel = "openvcloud"
+    namespace: Annotated[str, AfterValidator(_dns_label), AfterValidator(_namespace)] = "openvcloud"
     grid_id: int = Field(ge=1, le=65535, description="JumpScale grid id (environment.grid.id)")
     subdomain: DnsLabel = Field(description="the G8's label; its FQDN is <subdomain>.<basedomain>")
     basedomain: DnsSubdomain
@@ -712,6 +863,8 @@ class Environment(StrictModel):
                 ("pxeboot", self.pxe.host_path if self.pxe else "", "pxe.host_path", self.pxe is not None),
                 ("0-access", self.zero_access.sessions_host_path, "zero_access.sessions_host_path", self.zero_access.enabled),
                 ("0-access-hostkeys", self.zero_access.host_keys_host_path, "zero_access.host_keys_host_path", self.zero_access.enabled),
+                ("management-hostkeys", self.management_pod.host_keys_host_path, "management_pod.host_keys_host_path",
+                 self.management_pod.enabled),
             )
             if wanted
         ] + [(f.id, f.path, f"billing_sync.folders[{i}]") for i, f in enumerate(self.billing_sync.folders)]
@@ -790,6 +943,8 @@ class Environment(StrictModel):
         controllers = self.controllers
         if len(controllers) < 3:
             found.append(("nodes", f"{len(controllers)} controller node(s) given; a G8 needs at least 3 (roles: [controller])"))
+        found.extend(self._size_problems())
+        found.extend(self._resource_problems())
         found.extend(self._node_problems())
         if self.networks.backplane is None and any({"cpu", "storage"} & set(n.roles) for n in self.nodes):
             found.append(("networks.backplane", "required with cpu or storage nodes: nginx reaches their consoles and "
@@ -817,6 +972,34 @@ class Environment(StrictModel):
                 ports_seen[port] = path
         return found
 
+
+    def _resource_problems(self) -> list[tuple[str, str]]:
+        found = []
+        for section in type(self).model_fields:
+            settings = getattr(self, section)
+            if isinstance(settings, BaseModel):
+                for field in type(settings).model_fields:
+                    value = getattr(settings, field)
+                    if isinstance(value, Resources):
+                        found.extend((f"{section}.{field}.{name}", message) for name, message in value.problems())
+        return found
+
+    def _size_problems(self) -> list[tuple[str, str]]:
+        """What would make an object larger than Kubernetes accepts (docs/reliability.md, Sizes)."""
+        found = []
+        for field, what, count, limit in (
+            ("nodes", "controller nodes", len(self.controllers), MAX_CONTROLLERS), ("nodes", "nodes", len(self.nodes), MAX_NODES),
+            ("billing_sync.folders", "folders", len(self.billing_sync.folders), MAX_SYNC_FOLDERS),
+            ("pxe.reservations", "reservations", len(self.pxe.reservations) if self.pxe else 0, MAX_RESERVATIONS),
+            ("portal.virtual_hosts", "virtual hosts", len(self.portal.virtual_hosts), MAX_VIRTUAL_HOSTS),
+        ):
+            if count > limit:
+                found.append((field, f"{count} {what}; at most {limit} are supported (docs/reliability.md, Sizes: a larger G8 "
+                                     "exceeds Kubernetes' object size limits or MongoDB's 50 replica-set members)"))
+        switches = len(json.dumps(self.switches.model_dump(), default=str))
+        if switches > MAX_SWITCH_BYTES:
+            found.append(("switches", f"{switches} bytes; at most {MAX_SWITCH_BYTES // 1024} KiB of switch configuration is supported"))
+        return found
 
     def _node_problems(self) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
@@ -858,6 +1041,7 @@ class Environment(StrictModel):
                 found.append((f"{where}.public_ip", "required for a controller: public services are published on it"))
             unique(index, "public_ip", "public", node.public_ip.split("/")[0] if node.public_ip else None)
             unique(index, "management_mac", "mac", node.management_mac)
+            unique(index, "syncthing_device_id", "syncthing", node.syncthing_device_id)
             unique(index, "ipmi.mac", "mac", node.ipmi.mac if node.ipmi else None)
         return found
 
@@ -896,9 +1080,13 @@ class Environment(StrictModel):
         owners: dict[str, dict[str, str]] = {"mac": {}, "ip": {}, "hostname": {}}
         names = {n.name for n in self.nodes}
         for index, node in enumerate(self.nodes):
-            if f"ipmi-{node.name}" in names and (node.ipmi or node.addresses.ipmi) and self.address(node, "ipmi"):
+            named = (node.ipmi or node.addresses.ipmi) and self.address(node, "ipmi")
+            if f"ipmi-{node.name}" in names and named:
                 found.append((f"nodes[{index}].name", f"PxeBoot names the IPMI interface of {node.name} ipmi-{node.name}, "
                                                       f"which is already a node's name"))
+            elif named and len(f"ipmi-{node.name.split('.')[0]}") > 63:
+                found.append((f"nodes[{index}].name", f"PxeBoot names its IPMI interface ipmi-{node.name}, whose first label "
+                                                      "would be longer than 63 characters: shorten the name to 58"))
             owners["hostname"].update({node.name: f"node {node.name}", f"ipmi-{node.name}": f"the IPMI name of node {node.name}"})
             owners["mac"].update({mac: f"the {field} of node {node.name}" for field, mac in
                                   (("management_mac", node.management_mac), ("ipmi.mac", node.ipmi.mac if node.ipmi else None)) if mac})
@@ -926,6 +1114,15 @@ class Environment(StrictModel):
                     found.append(("pxe.dhcp_range_start", f"the range {start}-{end} contains {what} {address}"))
         if pxe.next_server and ipaddress.IPv4Address(pxe.next_server) not in network:
             found.append(("pxe.next_server", f"{pxe.next_server!r} is not inside networks.management.cidr {network}"))
+        if pxe.ipmi_address:
+            address = ipaddress.IPv4Address(pxe.ipmi_address)
+            if ipmi is None:
+                found.append(("pxe.ipmi_address", "networks.ipmi is not defined"))
+            elif address not in ipmi or address in (ipmi.network_address, ipmi.broadcast_address):
+                found.append(("pxe.ipmi_address", f"'{address}' is not a host address inside networks.ipmi.cidr {ipmi}"))
+            elif str(address) in owners["ip"] or pxe.ipmi_address in {r.ip for r in pxe.reservations}:
+                found.append(("pxe.ipmi_address", f"'{address}' is reserved for a machine; PxeBoot adds it to {pxe.interface} "
+                                                  "of a controller, it must be a spare address"))
         seen: dict[str, dict[str, int]] = {"mac": {}, "ip": {}, "hostname": {}}
         for index, reservation in enumerate(pxe.reservations):
             where = f"pxe.reservations[{index}]"
@@ -1028,19 +1225,87 @@ def _message(error: dict) -> str:
     return f"{error['msg']} (got {error['input']!r})"
 
 
+MAX_YAML_BYTES = 256 * 1024
+"""The largest YAML file read: 40 times the examples (6 kB; the installer's system config too), and still
+parsed in about 2 s at worst (a list of 65,000 one-letter items)."""
+MAX_YAML_DEPTH = 64
+"""The deepest nesting of mappings and lists read (the examples nest 7 deep)."""
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader that rejects duplicate keys instead of keeping the last one."""
+    """A YAML loader for hand-written configuration: duplicate keys, anchors and aliases, merge keys, keys that
+    are not plain text and nesting deeper than MAX_YAML_DEPTH are refused (each a ConstructorError or
+    ComposerError with the line), so no input can expand beyond its size or exhaust the stack."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (&name, *name) are not allowed; an environment file has no need "
+                "for them, write each value out", event.start_mark)
+        if self.depth >= MAX_YAML_DEPTH and isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            raise yaml.composer.ComposerError(
+                None, None, f"nested deeper than {MAX_YAML_DEPTH} levels", event.start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except Exception as error:  # PyYAML's own: `2001-13-45`, `!!int x`, `!!float` (empty), 5000 digits
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {node.value!r:.60} as {node.tag.rsplit(':', 1)[-1]}: {error}",
+                node.start_mark) from None
 
     def construct_mapping(self, node, deep=False):
+        if not isinstance(node, yaml.MappingNode):  # `!!set text`
+            raise yaml.constructor.ConstructorError(
+                None, None, f"expected a mapping after {node.tag.rsplit(':', 1)[-1]}, found {node.id}", node.start_mark)
         keys = set()
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a list or mapping as a key (`? [a, b]`) is not allowed; keys are names",
+                    key_node.start_mark)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise yaml.constructor.ConstructorError(
+                    None, None, "merge keys (`<<`) are not allowed; write each key out", key_node.start_mark)
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str):
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key_node.value!r:.60} reads as {type(key).__name__}, not text; "
+                    "keys are names (quote it)", key_node.start_mark)
             if key in keys:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )
             keys.add(key)
         return super().construct_mapping(node, deep)
+
+
+def _yaml_problem(error: Exception, text: str) -> str:
+    """One line for a YAML error: `line L, column C: not valid YAML: problem`."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if mark is not None:
+        line, column = mark.line, mark.column
+    elif isinstance(error, yaml.reader.ReaderError):  # a character YAML does not allow, e.g. a control character
+        line = text.count("\n", 0, error.position)
+        column = error.position - (text.rfind("\n", 0, error.position) + 1)
+    else:
+        line = None
+    where = f"line {line + 1}, column {column + 1}: " if line is not None else ""
+    if isinstance(error, yaml.reader.ReaderError):
+        problem = f"the character #x{error.character:04x} is not allowed ({error.reason})"
+    else:
+        problem = getattr(error, "problem", None) or str(error)
+    return f"{where}not valid YAML: {' '.join(str(problem).split())}"
 
 
 OLD_FORMAT_MESSAGE = (
@@ -1067,19 +1332,25 @@ def parse_environment(data: object, source: str = "<environment>", *, identities
 
 
 def read_yaml(path: str | Path) -> object:
-    """One YAML document from a file, duplicate keys refused; InvalidEnvironment names the file and line."""
+    """One YAML document from a file of at most MAX_YAML_BYTES, read by _UniqueKeyLoader; any problem is an
+    InvalidEnvironment naming the file and line."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidEnvironment(source, [("", f"cannot read the file: {error}")]) from None
+        with open(path, "rb") as file:
+            data = file.read(MAX_YAML_BYTES + 1)  # at most: /dev/zero or a huge file ends here
+    except OSError as error:
+        raise InvalidEnvironment(source, [("", f"cannot read the file: {error.strerror or error}")]) from None
+    if len(data) > MAX_YAML_BYTES:
+        raise InvalidEnvironment(source, [("", f"larger than {MAX_YAML_BYTES // 1024} KiB; not an environment file")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise InvalidEnvironment(source, [("", f"line {line}: not UTF-8 text (byte {data[error.start]:#04x})")]) from None
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise InvalidEnvironment(source, [("", f"{where}not valid YAML: {problem}")]) from None
+    except Exception as error:  # YAMLError, and whatever else PyYAML lets through: text in, nothing else touched
+        raise InvalidEnvironment(source, [("", _yaml_problem(error, text))]) from None
 
 
 def load_environment(path: str | Path, *, identities_required: bool = True) -> Environment:

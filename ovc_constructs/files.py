@@ -1,7 +1,12 @@
-"""The scripts and templates shipped inside the package (mounted from ConfigMaps or rendered)."""
+"""The scripts and templates shipped inside the package (mounted from ConfigMaps or rendered), and the safe way
+to write a file (whole or not at all, never through a symbolic link)."""
 from __future__ import annotations
 
+import errno
+import os
+import secrets
 from importlib import resources as package_files
+from pathlib import Path
 from string import Template
 
 SCRIPTS = package_files.files("ovc_constructs") / "scripts"
@@ -16,3 +21,34 @@ def script(name: str) -> str:
 def template(name: str) -> Template:
     """A `string.Template` from ovc_constructs/templates/."""
     return Template((TEMPLATES / name).read_text(encoding="utf-8"))
+
+
+class UnsafeLocation(Exception):
+    """A file would be written through a symbolic link or where git would commit it (a refused argument)."""
+
+
+def make_directory(path: Path, mode: int = 0o777) -> None:
+    """`mkdir -p`; a file in the way is 'Not a directory' rather than 'File exists'."""
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=mode)
+    except FileExistsError:
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path)) from None
+
+
+def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write `path` whole or not at all, never through a symbolic link: a new file beside it (O_EXCL, `mode`),
+    synced to disk, then renamed over it. OSError (disk full, permissions, a directory in the way) leaves the
+    old file and no scratch file."""
+    if path.is_symlink():
+        raise UnsafeLocation(f"{path}: is a symbolic link; refusing to write through it")
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -71,7 +71,7 @@ def render_pxelinux_config(gateway: str, http_port: int, *, rescue: bool) -> str
 
 
 def render_dnsmasq_config(settings: PxeSettings, *, domain: str, gateway: str, management_cidr: str,
-                          ipmi_cidr: Optional[str] = None, hosts: Sequence[PxeHost] = ()) -> str:
+                          ipmi_cidr: Optional[str] = None, hosts: Sequence[PxeHost] = (), ipmi_address: Optional[str] = None) -> str:
     """dnsmasq.conf: static (or `dhcp_range_*`) DHCP on the management and IPMI networks, names for `hosts`."""
     ranges = []
     for tag, cidr in (("management", management_cidr), ("ipmi", ipmi_cidr)):
@@ -91,6 +91,7 @@ def render_dnsmasq_config(settings: PxeSettings, *, domain: str, gateway: str, m
     return template("dnsmasq.conf").substitute(
         interface=settings.interface,
         gateway=gateway,
+        listen="".join(f"listen-address={address}\n" for address in (gateway, ipmi_address) if address),
         lease_file=f"{LEASES_DIR}/leases",
         domain=domain,
         servers="".join(f"server={server}\n" for server in settings.dns_servers),
@@ -119,17 +120,21 @@ class PxeBoot(Component):
 
     def __init__(self, scope: Construct, id: str, *, site: "Site", settings: PxeSettings, domain: str, gateway: str,
                  hosts: Sequence[PxeHost] = (), ipmi_cidr: Optional[str] = None, reinstall: Sequence[str] = (),
-                 ssh_public_key: Optional[str] = None) -> None:
+                 ssh_public_key: Optional[str] = None, ipmi_address: Optional[str] = None) -> None:
         super().__init__(scope, id, site=site, name="pxeboot", role="provisioning", image=settings.dnsmasq_image)
         self.settings = settings
         self.gateway = gateway
         self.hosts = (*hosts, *(PxeHost(r.hostname, r.mac, r.ip) for r in settings.reservations))
         self.reinstall = tuple(boot_entry(mac) for mac in reinstall)
         self._check(domain, site.management_cidr, ipmi_cidr, reinstall)
+        if ipmi_address and not (ipmi_cidr and ipaddress.IPv4Address(ipmi_address) in ipaddress.IPv4Network(ipmi_cidr)):
+            raise ValueError(f"PxeBoot ipmi_address {ipmi_address} is not inside the IPMI network {ipmi_cidr}")
         prefix = ipaddress.IPv4Network(site.management_cidr).prefixlen
         gateway_cidr = f"{gateway}/{prefix}"
+        # The addresses this pod puts on the interface: the gateway, and an IPMI-side one for the BMCs' DHCP.
+        addresses = [gateway_cidr] + ([f"{ipmi_address}/{ipaddress.IPv4Network(ipmi_cidr).prefixlen}"] if ipmi_address else [])
         self.dnsmasq_config = render_dnsmasq_config(settings, domain=domain, gateway=gateway, management_cidr=site.management_cidr,
-                                                    ipmi_cidr=ipmi_cidr, hosts=self.hosts)
+                                                    ipmi_cidr=ipmi_cidr, hosts=self.hosts, ipmi_address=ipmi_address)
         self.files = {
             "dnsmasq.conf": self.dnsmasq_config,
             "apt-nginx.conf": render_static_nginx_config(
@@ -146,7 +151,8 @@ class PxeBoot(Component):
             settings.init_image,
             command=["bash", f"{CONFIG_DIR}/pxeboot-init.sh"],
             env={"PXE_SOURCE": IMAGE_SOURCE, "PXE_ROOT": INIT_ROOT, "PXE_CONFIG": CONFIG_DIR, "PXE_INTERFACE": settings.interface,
-                 "PXE_GATEWAY": gateway_cidr, "PXE_REINSTALL": " ".join(self.reinstall)},
+                 "PXE_GATEWAY": gateway_cidr, "PXE_REINSTALL": " ".join(self.reinstall),
+                 **({"PXE_IPMI_ADDRESS": addresses[1]} if ipmi_address else {})},
             # Only what it fills: never the leases (conf/) or the apt repository.
             mounts=[mount("config", CONFIG_DIR, read_only=True), mount("tftp", f"{INIT_ROOT}/tftpboot"),
                     mount("images", f"{INIT_ROOT}/images")],
@@ -171,8 +177,9 @@ class PxeBoot(Component):
             liveness=alive,
             readiness=alive,
             # The gateway leaves this node with the pod (the installer's `destroy`); the next pod adds it where it runs.
-            lifecycle=k8s.Lifecycle(pre_stop=k8s.LifecycleHandler(
-                exec=k8s.ExecAction(command=["ip", "addr", "del", gateway_cidr, "dev", settings.interface]))),
+            lifecycle=k8s.Lifecycle(pre_stop=k8s.LifecycleHandler(exec=k8s.ExecAction(
+                command=["ip", "addr", "del", gateway_cidr, "dev", settings.interface] if not ipmi_address else
+                ["sh", "-c", "; ".join(f"ip addr del {a} dev {settings.interface}" for a in addresses)]))),
         )
         port_open = tcp_probe(settings.http_port, host=gateway, initial_delay=5)
         images = container(
@@ -269,5 +276,5 @@ class PxeBoot(Component):
             scope, id, site=site, settings=environment.pxe, domain=environment.subdomain, gateway=networks.management.gateway,
             hosts=hosts, ipmi_cidr=networks.ipmi.cidr if networks.ipmi else None,
             reinstall=[nodes[name].management_mac or "" for name in environment.pxe.reinstall],
-            ssh_public_key=environment.ssh.public_key,
+            ssh_public_key=environment.ssh.public_key, ipmi_address=environment.pxe.ipmi_address,
         )

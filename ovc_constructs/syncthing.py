@@ -11,11 +11,12 @@ import datetime
 import hashlib
 import re
 import secrets
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from .files import template
+from .files import UnsafeLocation, make_directory, template, write_atomically
 
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 DEVICE_ID = re.compile(r"^[A-Z2-7]{7}(-[A-Z2-7]{7}){7}$")
@@ -23,6 +24,7 @@ SYNC_PORT = 22000
 DISCOVERY_PORT = 21027
 GUI_ADDRESS = "127.0.0.1:8384"
 API_KEY_PLACEHOLDER = "__API_KEY__"
+LISTEN_PLACEHOLDER = "__LISTEN_ADDRESS__"
 
 
 def luhn32(text: str) -> str:
@@ -101,8 +103,13 @@ class Folder:
     path: str
 
 
-def render_config(local: Peer, peers: list[Peer], folders: list[Folder]) -> str:
-    """config.xml for one node: every peer as a device, every folder shared with every peer, nothing global."""
+def render_shared_config(peers: list[Peer], folders: list[Folder]) -> str:
+    """The config.xml every node shares: every peer as a device, every folder shared with every peer, nothing
+    global; the node's own listen address is `__LISTEN_ADDRESS__`, filled in at start-up (`local_config`).
+
+    One shared document keeps the BillingSync ConfigMap linear in the number of controllers (one config per
+    node, each listing every peer, grew with its square: 2.1 MB, over the 1 MiB limit, at 50 nodes).
+    """
     device_refs = "".join(f"        <device id={quoteattr(p.device_id)}></device>\n" for p in peers)
     folder_xml = "".join(
         f"    <folder id={quoteattr(f.id)} label={quoteattr(f.id)} path={quoteattr(f.path)} type=\"readwrite\" "
@@ -112,7 +119,7 @@ def render_config(local: Peer, peers: list[Peer], folders: list[Folder]) -> str:
     )
     device_xml = "".join(
         f"    <device id={quoteattr(p.device_id)} name={quoteattr(p.name)} compression=\"metadata\" introducer=\"false\">\n"
-        f"        <address>{escape(f'tcp://{p.address}:{SYNC_PORT}')}</address>\n    </device>\n"
+        f"        <address>{escape(listen_address(p.address))}</address>\n    </device>\n"
         for p in peers
     )
     return template("syncthing-config.xml").substitute(
@@ -120,28 +127,73 @@ def render_config(local: Peer, peers: list[Peer], folders: list[Folder]) -> str:
         devices=device_xml,
         gui_address=GUI_ADDRESS,
         api_key=API_KEY_PLACEHOLDER,
-        listen_address=escape(f"tcp://{local.address}:{SYNC_PORT}"),
+        listen_address=LISTEN_PLACEHOLDER,
         discovery_port=DISCOVERY_PORT,
     )
 
 
-def write_identities(node_names: list[str], out: Path) -> dict[str, str]:
-    """Create (or reuse) one certificate and key per node under `out`; return node -> device ID."""
-    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+def listen_address(address: str) -> str:
+    return f"tcp://{address}:{SYNC_PORT}"
+
+
+def local_config(shared: str, address: str) -> str:
+    """One node's config.xml from the shared one, as the init container makes it (`sed`)."""
+    return shared.replace(LISTEN_PLACEHOLDER, escape(listen_address(address)))
+
+
+def render_config(local: Peer, peers: list[Peer], folders: list[Folder]) -> str:
+    """config.xml for one node (the shared config with the node's listen address)."""
+    return local_config(render_shared_config(peers, folders), local.address)
+
+
+def write_identities(node_names: list[str], out: Path, also: tuple[str, ...] = ()) -> dict[str, str]:
+    """Create (or reuse) one certificate and key per node under `out`; return node -> device ID.
+
+    Every file is written 0600 and atomically (`write_atomically`); `out` and its files (and the names in
+    `also`, which the caller writes next) must not be symbolic links nor files git would commit
+    (UnsafeLocation); a reused key readable by others is made 0600."""
+    files = [out / f"{name}-{kind}.pem" for name in node_names for kind in ("cert", "key")] + [out / "apikey"]
+    refuse_unsafe_key_location(out, files + [out / name for name in also])
+    make_directory(out, 0o700)
     ids = {}
     for name in node_names:
         cert, key = out / f"{name}-cert.pem", out / f"{name}-key.pem"
         if not (cert.exists() and key.exists()):
             cert_pem, key_pem = generate_identity()
-            cert.write_bytes(cert_pem)
-            key.touch(mode=0o600)
-            key.write_bytes(key_pem)
+            write_atomically(key, key_pem)
+            write_atomically(cert, cert_pem)
         ids[name] = device_id_from_pem(cert.read_bytes())
     api_key = out / "apikey"
     if not api_key.exists():
-        api_key.touch(mode=0o600)
-        api_key.write_text(new_api_key())
+        write_atomically(api_key, new_api_key().encode())
+    for path in files:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
     return ids
+
+
+def refuse_unsafe_key_location(out: Path, files: list[Path]) -> None:
+    """UnsafeLocation when `out` or one of `files` is a symbolic link, or git would commit one of the files:
+    inside a work tree and not ignored (without git, or outside a work tree, anything else is allowed)."""
+    for path in [out, *files]:
+        if path.is_symlink():
+            raise UnsafeLocation(f"{path}: is a symbolic link; private keys are never written through one, give the real directory")
+    existing = out.absolute()
+    while not existing.is_dir() and existing != existing.parent:
+        existing = existing.parent
+    git = ["git", "-C", str(existing)]
+    try:
+        inside = subprocess.run([*git, "rev-parse", "--is-inside-work-tree"], capture_output=True, text=True, timeout=60)
+        if inside.returncode != 0 or inside.stdout.strip() != "true":
+            return
+        ignored = subprocess.run([*git, "check-ignore", "-z", "--stdin"], input="\0".join(str(f.absolute()) for f in files),
+                                 capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):  # no git: nothing to commit them
+        return
+    listed = set(ignored.stdout.split("\0"))
+    if ignored.returncode not in (0, 1) or any(str(f.absolute()) not in listed for f in files):
+        raise UnsafeLocation(f"{out}: inside the git work tree and not ignored by git, so the private keys could be "
+                             "committed; choose an ignored directory such as secrets/<name> or one outside the repository")
 
 
 def secret_manifest(secret_name: str, namespace: str, node_names: list[str], out: Path) -> str:

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ovc_constructs import BillingSync, InvalidEnvironment, ReplicatedMongo
-from ovc_constructs.syncthing import Folder, Peer, device_id_from_pem, generate_identity, render_config, write_identities
+from ovc_constructs.syncthing import Folder, Peer, device_id_from_pem, generate_identity, local_config, render_config, write_identities
 
 from .conftest import container_named, environment, find, find_all, nodes, pod_spec, site, synth, synth_construct
 
@@ -19,8 +19,10 @@ needs_syncthing = pytest.mark.skipif(SYNCTHING is None, reason="syncthing (Debia
 
 
 def configs(out) -> dict:
+    """Each node's config.xml as the init container makes it: the shared config with the node's listen address."""
     data = find(out, "ConfigMap", "billing-sync")["data"]
-    return {name.removesuffix(".xml"): ET.fromstring(xml) for name, xml in data.items()}
+    return {name.removesuffix(".address"): ET.fromstring(local_config(data["config.xml"], address))
+            for name, address in data.items() if name.endswith(".address")}
 
 
 def test_snapshot(example_manifests, yaml_snapshot):
@@ -77,7 +79,7 @@ def test_every_node_is_a_device_and_every_folder_is_shared_with_all(count):
         assert {i: f.get("path") for i, f in folders.items()} == {
             "billing": "/var/ovc/billing", "influx": "/var/ovc/influxdb", "grafana": "/var/ovc/grafana", "pxeboot": "/var/ovc/pxeboot",
             "0-access": "/var/ovc/0-access", "0-access-hostkeys": "/var/ovc/0-access-hostkeys", "images": "/var/ovc/images",
-            "mongo-backups": "/var/ovc/backups/mongodb", "ssh": "/var/ovc/.ssh"}
+            "mongo-backups": "/var/ovc/backups/mongodb", "ssh": "/var/ovc/.ssh", "management-hostkeys": "/var/ovc/management-hostkeys"}
         for folder in folders.values():
             assert {d.get("id") for d in folder.findall("device")} == set(expected)
 

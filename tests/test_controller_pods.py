@@ -33,11 +33,19 @@ def test_management_ssh_is_internal(example_manifests):
 def test_management_reads_the_whole_system_config_as_a_directory(example_manifests):
     deployment = find(example_manifests, "Deployment", "management")
     assert container_named(deployment, "management")["image"] == "openvcloud/management:2.4.5.3"
-    assert [c["name"] for c in pod_spec(deployment)["initContainers"]] == ["merge-system-config"]
+    assert [c["name"] for c in pod_spec(deployment)["initContainers"]] == ["merge-system-config", "prepare-sshd"]
     groups = container_named(deployment, "merge-system-config")["command"][-1]
     assert groups == "alerta,ipmi,itsyouonline,mail,password,ssh,support,switches", "the installer reads every secret value"
     assert container_named(deployment, "management")["volumeMounts"] == [
-        {"mountPath": "/opt/cfg/system", "name": "system-config", "readOnly": True}, {"mountPath": "/root/.ssh", "name": "root-ssh"}]
+        {"mountPath": "/opt/cfg/system", "name": "system-config", "readOnly": True}, {"mountPath": "/root/.ssh", "name": "root-ssh"},
+        {"mountPath": "/etc/ssh", "name": "host-keys"}]
+    # Its own host keys on a synced host path: the image's baked ones are public, and a restart keeps them.
+    host_keys = next(v for v in pod_spec(deployment)["volumes"] if v["name"] == "host-keys")["hostPath"]["path"]
+    assert host_keys == "/var/ovc/management-hostkeys"
+    synced = {v["hostPath"]["path"] for v in pod_spec(find(example_manifests, "DaemonSet", "billing-sync"))["volumes"] if "hostPath" in v}
+    assert host_keys in synced
+    assert container_named(deployment, "prepare-sshd")["command"] == container_named(
+        find(example_manifests, "Deployment", "zero-access"), "prepare-sshd")["command"]
     # The installer calls the portal's REST API.
     policy = find(example_manifests, "NetworkPolicy", "portal-from-management")
     assert policy["spec"]["ingress"][0]["ports"] == [{"port": 82, "protocol": "TCP"}]

@@ -225,6 +225,18 @@ class TestReplicaSetPlan:
         assert result["action"] == "add"
         assert result["add"] == [{"_id": 3, "host": grown[3]}, {"_id": 4, "host": grown[4]}]
 
+    def test_beyond_seven_members_the_others_neither_vote_nor_become_primary(self):
+        hosts = [f"mongo-{i}.mongo.ns.svc.cluster.local:27017" for i in range(9)]
+        members = plan(hosts, [fresh(h) for h in hosts], None)["config"]["members"]
+        assert [m.get("votes", 1) for m in members] == [1] * 7 + [0, 0], "MongoDB allows at most 7 voting members"
+        assert all(m["priority"] == 0 for m in members[7:])
+        config = {"_id": "rs0", "version": 2, "members": members[:8]}
+        added = plan(hosts, [member(h, hosts[0]) for h in hosts[:8]] + [fresh(hosts[8])], config)["add"]
+        assert added == [{"_id": 8, "host": hosts[8], "votes": 0, "priority": 0}]
+        config = {"_id": "rs0", "version": 2, "members": members[:5]}
+        added = plan(hosts, [member(h, hosts[0]) for h in hosts[:5]] + [fresh(h) for h in hosts[5:]], config)["add"]
+        assert [m.get("votes", 1) for m in added] == [1, 1, 0, 0]
+
     def test_existing_set_without_primary_is_never_reinitiated(self):
         observed = [member(HOSTS[0], None), fresh(HOSTS[1]), fresh(HOSTS[2])]
         assert plan(HOSTS, observed, None)["action"] == "wait"

@@ -167,6 +167,26 @@ def test_everything_binds_to_the_gateway_which_init_puts_on_mgmt_and_dnsmasq_rem
     assert container_named(deployment, "apt-repository")["command"][:3] == ["nginx", "-c", "/etc/ovc/apt-nginx.conf"]
 
 
+def test_an_ipmi_address_lets_dnsmasq_answer_the_bmcs_too():
+    out = synth(parse_environment(merge(example_data(), {"pxe": pxe(ipmi_address="10.199.4.254")}), "test.yaml"))
+    deployment = find(out, "Deployment", "pxeboot")
+    assert env_of(container_named(deployment, "pxeboot-init"))["PXE_IPMI_ADDRESS"] == "10.199.4.254/24"
+    lines = files(out)["dnsmasq.conf"].splitlines()
+    assert [line for line in lines if line.startswith("listen-address=")] == [f"listen-address={GATEWAY}", "listen-address=10.199.4.254"]
+    assert "dhcp-host=02:00:0a:03:01:21,10.199.4.21,ipmi-cpu-01,infinite" in lines
+    assert container_named(deployment, "dnsmasq")["lifecycle"]["preStop"]["exec"]["command"] == [
+        "sh", "-c", "ip addr del 10.199.0.1/22 dev mgmt; ip addr del 10.199.4.254/24 dev mgmt"]
+
+
+@pytest.mark.parametrize("address, expected", [
+    ("10.199.0.254", "pxe.ipmi_address: '10.199.0.254' is not a host address inside networks.ipmi.cidr 10.199.4.0/24"),
+    ("10.199.4.21", "pxe.ipmi_address: '10.199.4.21' is reserved for a machine"),
+])
+def test_a_bad_ipmi_address_is_a_clear_error(address, expected):
+    with pytest.raises(InvalidEnvironment, match=re.escape(expected)):
+        parse_environment(merge(example_data(), {"pxe": pxe(ipmi_address=address)}), "test.yaml")
+
+
 def test_boot_configs_default_to_the_local_disk_and_911_boots_from_the_gateway(example_manifests):
     data = files(example_manifests)
     default, rescue = data["pxelinux-default"].splitlines(), data["pxelinux-911"].splitlines()
@@ -317,6 +337,7 @@ VARIANTS = {
     "reinstall-marks": {"pxe": pxe(reinstall=["cpu-01", "cpu-02", "stor-01"])},
     "dynamic-range-next-server": {"pxe": pxe(dhcp_range_start="10.199.1.100", dhcp_range_end="10.199.1.200", next_server="10.199.0.11",
                                              lease_time="infinite", dns_servers=[])},
+    "ipmi-address": {"pxe": pxe(ipmi_address="10.199.4.254")},
     "management-16": {"networks": {"management": {"cidr": "10.210.0.0/16", "gateway": "10.210.0.1"}, "ipmi": {"cidr": "10.211.0.0/20"}},
                       "nodes": [{**n, "addresses": {"management": f"10.210.1.{n['ip_lsb']}"}} for n in example_data()["nodes"]]},
 }

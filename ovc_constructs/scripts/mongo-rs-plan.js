@@ -12,6 +12,13 @@
  *   the localhost exception, so the Job waits for it
  * @returns {{action: string, reason: string, config: Object|undefined, add: Object[]|undefined}}
  */
+var MAX_VOTERS = 7;  // MongoDB refuses a configuration with more voting members
+
+/** A member entry; beyond the first seven voters a member replicates but neither votes nor becomes primary. */
+function memberEntry(id, host, voters) {
+  return voters < MAX_VOTERS ? { _id: id, host: host } : { _id: id, host: host, votes: 0, priority: 0 };
+}
+
 function planReplicaSet(setName, desired, observed, primaryConfig, accessControl) {
   var configured = observed.filter(function (o) { return o.isMaster && o.isMaster.setName; });
   var foreign = configured.filter(function (o) { return o.isMaster.setName !== setName; });
@@ -25,7 +32,7 @@ function planReplicaSet(setName, desired, observed, primaryConfig, accessControl
     return {
       action: "initiate",
       reason: "no member has a replica set configuration",
-      config: { _id: setName, members: desired.map(function (host, i) { return { _id: i, host: host }; }) }
+      config: { _id: setName, members: desired.map(function (host, i) { return memberEntry(i, host, i); }) }
     };
   }
   if (!primaryConfig) {
@@ -34,13 +41,14 @@ function planReplicaSet(setName, desired, observed, primaryConfig, accessControl
   var present = primaryConfig.members.map(function (m) { return m.host; });
   var nextId = primaryConfig.members.reduce(function (max, m) { return Math.max(max, m._id); }, -1) + 1;
   var missing = desired.filter(function (host) { return present.indexOf(host) < 0; });
+  var voters = primaryConfig.members.filter(function (m) { return m.votes !== 0; }).length;
   if (missing.length === 0) {
     return { action: "none", reason: "all " + desired.length + " members are in the set" };
   }
   return {
     action: "add",
     reason: "adding " + missing.join(", "),
-    add: missing.map(function (host, i) { return { _id: nextId + i, host: host }; })
+    add: missing.map(function (host, i) { return memberEntry(nextId + i, host, voters + i); })
   };
 }
 

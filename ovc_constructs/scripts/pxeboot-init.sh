@@ -47,3 +47,8 @@ chmod -R a+rX "$root/tftpboot" "$root/images"
 ip link show dev "$interface" >/dev/null || { echo "pxeboot-init: this node has no interface $interface" >&2; exit 1; }
 ip addr replace "$gateway" dev "$interface"
 echo "pxeboot-init: $gateway on $interface"
+# pxe.ipmi_address: dnsmasq answers the BMCs on the IPMI network too.
+if [ -n "${PXE_IPMI_ADDRESS:-}" ]; then
+    ip addr replace "$PXE_IPMI_ADDRESS" dev "$interface"
+    echo "pxeboot-init: $PXE_IPMI_ADDRESS on $interface"
+fi
