@@ -13,8 +13,9 @@ import threading
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
+from . import interrupts
 from .environment import Environment, InvalidEnvironment, load_environment
-from .files import UnsafeLocation, make_directory, write_atomically
+from .files import UnsafeLocation, check_writable, make_directory, write_atomically
 
 EXIT_BAD_INPUT = 2
 """A refused input file or argument: one `FILE: field.path: message` line per problem, nothing written."""
@@ -42,26 +43,67 @@ def _writing(target: Path):
         raise CannotWrite(f"{target}: cannot write: {error.strerror or error}{other}") from None
 
 
+class _StandardOutput:
+    """sys.stdout, whose failures other than a closed pipe (disk full, I/O error) are CannotWrite."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+    def _guarded(self, operation, *args):
+        try:
+            return operation(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise CannotWrite(f"standard output: cannot write: {error.strerror or error}") from None
+
+    def write(self, text):
+        return self._guarded(self._stream.write, text)
+
+    def writelines(self, lines):
+        return self._guarded(self._stream.writelines, lines)
+
+    def flush(self):
+        return self._guarded(self._stream.flush)
+
+
+def _discard_output() -> None:
+    """What is left in stdout's buffer, flushed at interpreter exit, goes nowhere (no second error there)."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def _one_line_errors(command: Callable[..., int]) -> Callable[..., int]:
     """A command whose output fails ends with one line and its exit code, never a traceback."""
     @functools.wraps(command)
     def run(*args, **kwargs) -> int:
+        stdout = sys.stdout
+        if stdout is not None and not isinstance(stdout, _StandardOutput):
+            sys.stdout = _StandardOutput(stdout)
         try:
             code = command(*args, **kwargs)
-            sys.stdout.flush()  # a reader gone away shows here rather than at interpreter exit
+            sys.stdout.flush()  # a reader gone away or a full disk shows here rather than at interpreter exit
             return code
         except BrokenPipeError:
-            try:  # the rest of the output, flushed at exit, goes nowhere
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            except (OSError, ValueError):
-                pass
+            sys.stdout = stdout
+            _discard_output()
             return EXIT_BROKEN_PIPE
         except UnsafeLocation as error:
             print(error, file=sys.stderr)
             return EXIT_BAD_INPUT
         except CannotWrite as error:
+            sys.stdout = stdout
+            if str(error).startswith("standard output: "):
+                _discard_output()
             print(error, file=sys.stderr)
             return EXIT_CANNOT_WRITE
+        finally:
+            sys.stdout = stdout
     return run
 
 
@@ -71,33 +113,20 @@ def _report(error: InvalidEnvironment) -> int:
     return EXIT_BAD_INPUT
 
 
-class Interrupted(KeyboardInterrupt):
-    """SIGINT or SIGTERM, raised wherever the program is, so every clean-up on the way out runs."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _interrupt(signum: int, _frame) -> None:
-    sys.stderr = open(os.devnull, "w")  # jsii's node process reports its broken channel on the way out
-    raise Interrupted(signum)
-
-
 def run_interruptibly(prog: str, command: Callable[[], int]) -> int:
-    """Run `command`; Ctrl-C (SIGINT) or SIGTERM ends it with one line and exit 130 or 143, no traceback."""
+    """Run `command`; Ctrl-C (SIGINT) or SIGTERM ends it with one line and exit 130 or 143, no traceback.
+    (An entry point installs `interrupts.handler` before its imports; then it stays installed here.)"""
     stderr, previous = sys.stderr, {}
     if threading.current_thread() is threading.main_thread():
         for signum, default in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, signal.SIG_DFL)):
             if signal.getsignal(signum) == default:
-                previous[signum] = signal.signal(signum, _interrupt)
+                previous[signum] = signal.signal(signum, interrupts.handler)
     try:
         return command()
     except KeyboardInterrupt as error:
-        signum = getattr(error, "signum", signal.SIGINT)
-        print(f"{prog}: interrupted by {signal.Signals(signum).name}, exit {128 + signum}; no file was left half-written",
-              file=stderr, flush=True)
-        return 128 + signum
+        line, code = interrupts.message(prog, error)
+        print(line, file=stderr, flush=True)
+        return code
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -202,6 +231,8 @@ def _import_config(source: Path, out: Path, identities: Optional[Path], namespac
     parse_environment(data, f"{source} (imported)", identities_required=False)
     controllers = [n["name"] for n in data["nodes"] if "controller" in n["roles"]]
     keys = identities or Path("secrets") / data["name"] / "billing-sync"
+    with _writing(out):  # refused before any private key is created
+        check_writable(out)
     with _writing(keys):
         ids = write_identities(controllers, keys)
     for node in data["nodes"]:

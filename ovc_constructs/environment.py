@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import re
+import stat
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal, Optional
@@ -172,6 +174,17 @@ def _upstream(value: str) -> str:
     return value
 
 
+def _resolver(value: str) -> str:
+    """Copied into nginx.conf: an IPv4 address or a DNS name whose last label starts with a letter, nothing else."""
+    try:
+        return _ipv4(value)
+    except ValueError:
+        pass
+    if not re.fullmatch(r"([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)*[a-z]([-a-z0-9]{0,61}[a-z0-9])?", value) or len(value) > 253:
+        raise ValueError(f"{value!r} is neither an IPv4 address nor a DNS name (it is copied into nginx.conf)")
+    return value
+
+
 def _mac(value: str) -> str:
     if not re.match(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$", value.lower()):
         raise ValueError(f"{value!r} is not a MAC address such as 52:54:00:12:34:56")
@@ -223,6 +236,7 @@ TftpPath = Annotated[str, AfterValidator(_tftp_path)]
 NodePort = Annotated[int, AfterValidator(_node_port)]
 Upstream = Annotated[str, AfterValidator(_upstream)]
 Mac = Annotated[str, AfterValidator(_mac)]
+Resolver = Annotated[str, AfterValidator(_resolver)]
 Interface = Annotated[str, AfterValidator(_interface)]
 LabelKey = Annotated[str, AfterValidator(_label_key)]
 UnprivilegedPort = Annotated[int, Field(ge=1024, le=65535)]
@@ -594,11 +608,8 @@ class PortalSettings(StrictModel):
     tls: TlsSettings = TlsSettings()
     maintenance: bool = Field(False, description="serve a maintenance page (503) for everything but /jslib, without ovs/novnc/defense (upgrades)")
     virtual_hosts: list[VirtualHost] = Field(default_factory=list, description="extra names <name>.<fqdn> proxied to an upstream")
-    dns_resolver: str = Field(
-        "kube-dns.kube-system.svc.cluster.local",
-        # An IPv4 address or a DNS name (the last label starts with a letter), nothing that could extend nginx.conf.
-        pattern=r"^(((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-                r"|([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)*[a-z]([-a-z0-9]{0,61}[a-z0-9])?)$",
+    dns_resolver: Resolver = Field(
+        default="kube-dns.kube-system.svc.cluster.local",
         description="DNS server (IPv4 address or DNS name) nginx uses to resolve Grafana, 0-access and virtual hosts at request time",
     )
     nginx_resources: Resources = resources("50m", "64Mi", "1", "256Mi")
@@ -1335,9 +1346,11 @@ def read_yaml(path: str | Path) -> object:
     """One YAML document from a file of at most MAX_YAML_BYTES, read by _UniqueKeyLoader; any problem is an
     InvalidEnvironment naming the file and line."""
     source = str(path)
-    try:
-        with open(path, "rb") as file:
-            data = file.read(MAX_YAML_BYTES + 1)  # at most: /dev/zero or a huge file ends here
+    try:  # O_NONBLOCK: opening a FIFO returns at once (and is refused below) instead of waiting for a writer
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise InvalidEnvironment(source, [("", "not a regular file (a FIFO, device or directory); give an environment file")])
+            data = file.read(MAX_YAML_BYTES + 1)  # at most: a huge file ends here
     except OSError as error:
         raise InvalidEnvironment(source, [("", f"cannot read the file: {error.strerror or error}")]) from None
     if len(data) > MAX_YAML_BYTES:

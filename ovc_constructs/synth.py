@@ -6,7 +6,10 @@ moment either the previous or the new version. It records what it wrote in `.ovc
 and SHA-256); a full publish removes a `*.k8s.yaml` of an environment that is gone only when that record
 proves this tool wrote it and nobody changed it since. It refuses an output directory that holds
 anything but `*.k8s.yaml` files, its record and its own leftovers, unless `force` is given, and even
-then it never touches what it did not write.
+then it never touches what it did not write. It overwrites a `<name>.k8s.yaml` only when the record lists
+it with the checksum it has now (or, in a directory without any record, the first publish there, when
+the name is that of an environment being synthesized: cdk8s output has no header that would prove its
+origin); anything else needs `force`.
 """
 from __future__ import annotations
 
@@ -30,10 +33,12 @@ from .environment import Environment, InvalidEnvironment, load_environment
 from .files import UnsafeLocation, write_atomically
 
 MANIFEST = ".ovc-dist.json"
-"""The record of what this tool published into an output directory: `{"files": {name: sha256}}`."""
+"""The record of what this tool published into an output directory: `{"files": {name: sha256}}`; while a
+publish is under way a name may list two checksums (`[old, new]`), either of which is ours."""
 SUFFIX = ".k8s.yaml"
 LEFTOVER = re.compile(rf"\.(.+{re.escape(SUFFIX)}|{re.escape(MANIFEST)})\.[0-9a-f]{{8}}\.tmp")
-"""A file `write_atomically` had not yet renamed into place when its run was killed: `.<name>.<8 hex>.tmp`."""
+"""A file `write_atomically` had not yet renamed into place when its run was killed: `.<name>.<8 hex>.tmp`;
+removed only when <name> is the record or a `*.k8s.yaml` this tool publishes there (`_leftover`)."""
 
 
 class UnsafeOutput(UnsafeLocation):
@@ -72,25 +77,60 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _published(outdir: Path) -> dict[str, str]:
-    """What the record says this tool published (nothing when there is no readable record)."""
+def _published(outdir: Path) -> dict[str, set[str]] | None:
+    """What the record says this tool published: name -> the checksums that are ours; None when there is no
+    readable record (a directory this tool has not published into)."""
     try:
         files = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))["files"]
     except (OSError, ValueError, KeyError, TypeError):
-        return {}
+        return None
     if not isinstance(files, dict):
-        return {}
-    return {name: digest for name, digest in files.items()
-            if isinstance(name, str) and isinstance(digest, str) and name.endswith(SUFFIX)
-            and "/" not in name and "\0" not in name}
+        return None
+    record = {}
+    for name, digests in files.items():
+        digests = [digests] if isinstance(digests, str) else digests
+        if (isinstance(name, str) and isinstance(digests, list) and all(isinstance(d, str) for d in digests)
+                and name.endswith(SUFFIX) and "/" not in name and "\0" not in name):
+            record[name] = set(digests)
+    return record
 
 
-def _leftover(entry: Path) -> bool:
-    return bool(LEFTOVER.fullmatch(entry.name)) and entry.is_file() and not entry.is_symlink()
+def _write_record(outdir: Path, record: dict[str, set[str]]) -> None:
+    files = {name: (sorted(digests)[0] if len(digests) == 1 else sorted(digests))
+             for name, digests in sorted(record.items()) if digests}
+    write_atomically(outdir / MANIFEST, (json.dumps({"files": files}, indent=2) + "\n").encode(), 0o644)
 
 
-def check_output(outdir: Path, *, force: bool = False) -> None:
-    """Raise UnsafeOutput when `outdir` holds anything this tool would not write (unless `force`)."""
+def _leftover(entry: Path, ours: Iterable[str] | None = None) -> bool:
+    """A scratch file of `write_atomically`; with `ours`, only one of the record or of those names."""
+    match = LEFTOVER.fullmatch(entry.name)
+    if not match or not entry.is_file() or entry.is_symlink():
+        return False
+    return ours is None or match.group(1) == MANIFEST or match.group(1) in set(ours)
+
+
+def _regular_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
+def _not_ours(outdir: Path, names: Iterable[str], record: dict[str, set[str]] | None) -> list[str]:
+    """The existing `names` this tool may not overwrite: not in the record, or changed since it was written.
+    Without a record (the first publish into a directory) files named like the environments are adopted."""
+    if record is None:
+        return []
+    return sorted(name for name in set(names)
+                  if _regular_file(outdir / name) and _digest((outdir / name).read_bytes()) not in record.get(name, ()))
+
+
+def _refuse_overwrite(outdir: Path, names: list[str]) -> None:
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    raise UnsafeOutput(f"{outdir}: refusing to overwrite {shown}: not written by this tool or changed since ({MANIFEST}); "
+                       "move it away, or set OVC_DIST_FORCE=1 (CLI: --force) to replace it")
+
+
+def check_output(outdir: Path, *, force: bool = False, names: Iterable[str] = ()) -> None:
+    """Raise UnsafeOutput when `outdir` holds anything this tool would not write, or a file of `names`
+    (the `<name>.k8s.yaml` about to be published) it may not overwrite (unless `force`)."""
     outdir = Path(outdir)
     if not outdir.exists():
         return
@@ -105,6 +145,9 @@ def check_output(outdir: Path, *, force: bool = False) -> None:
         shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
         raise UnsafeOutput(f"{outdir}: refusing to publish into a directory that holds other files ({shown}); "
                            "choose an empty or new directory, or set OVC_DIST_FORCE=1 (CLI: --force) to write next to them")
+    refused = _not_ours(outdir, names, _published(outdir))
+    if refused:
+        _refuse_overwrite(outdir, refused)
 
 
 @contextlib.contextmanager
@@ -145,34 +188,42 @@ def publish(files: list[Path], outdir: Path, *, complete: bool = False, force: b
     `LEFTOVER` files) are removed first. SIGINT and SIGTERM wait until the publish is done.
     """
     outdir = Path(outdir)
-    check_output(outdir, force=force)
+    names = [p.name for p in files]
+    check_output(outdir, force=force, names=names)
     outdir.mkdir(parents=True, exist_ok=True)
     with _locked(outdir), _signals_deferred():
+        found = _published(outdir)
+        refused = [] if force else _not_ours(outdir, names, found)  # again, under the lock
+        if refused:
+            _refuse_overwrite(outdir, refused)
+        record = found or {}
         for entry in outdir.iterdir():
-            if _leftover(entry):
+            if _leftover(entry, ours=[*record, *names]):
                 entry.unlink()
-        record = _published(outdir)
-        for path in files:
-            target = outdir / path.name
-            data = path.read_bytes()
-            write_atomically(target, data, 0o644)
-            record[path.name] = _digest(data)
+        new = {path.name: (path, path.read_bytes()) for path in files}
+        # First the record lists old and new checksums, so a run killed half-way leaves only files that are ours.
+        pending = {name: set(digests) for name, digests in record.items()}
+        for name, (_, data) in new.items():
+            adopted = {_digest((outdir / name).read_bytes())} if found is None and _regular_file(outdir / name) else set()
+            pending[name] = pending.get(name, set()) | adopted | {_digest(data)}
+        _write_record(outdir, pending)
+        for name, (_, data) in new.items():
+            write_atomically(outdir / name, data, 0o644)
+            record[name] = {_digest(data)}
         if complete:
-            current = {p.name for p in files}
-            for name in sorted(set(record) - current):
+            for name in sorted(set(record) - set(new)):
                 stale = outdir / name
-                if stale.is_file() and not stale.is_symlink() and _digest(stale.read_bytes()) == record[name]:
+                if _regular_file(stale) and _digest(stale.read_bytes()) in record[name]:
                     stale.unlink()
                 del record[name]
-        record = {name: digest for name, digest in sorted(record.items()) if (outdir / name).is_file()}
-        write_atomically(outdir / MANIFEST, (json.dumps({"files": record}, indent=2) + "\n").encode(), 0o644)
-    return [outdir / p.name for p in files]
+        _write_record(outdir, {name: digests for name, digests in record.items() if (outdir / name).is_file()})
+    return [outdir / name for name in names]
 
 
 def synthesize_into(environments: list[Environment], outdir: Path, *, force: bool = False) -> list[Path]:
     """Synthesize into a scratch directory, then publish; a failure leaves `outdir` as it was."""
     outdir = Path(outdir).resolve()
-    check_output(outdir, force=force)
+    check_output(outdir, force=force, names=[f"{e.name}{SUFFIX}" for e in environments])
     scratch = Path(tempfile.mkdtemp(prefix="ovc-synth-"))
     try:
         return publish(synthesize(environments, scratch), outdir, force=force)

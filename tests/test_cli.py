@@ -214,3 +214,37 @@ def test_config_value_of_a_missing_path_exits_2(path, message):
     result = run("-m", "ovc_constructs", "config-value", str(SYSTEM_CONFIG), path)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == f"{SYSTEM_CONFIG}: {path}: {message}\n"
+
+
+def test_make_synth_check_step_refuses_an_output_directory_it_cannot_write(tmp_path):
+    """`make synth` runs `apps/main.py --check` first: an unwritable dist/ ends there, one line and exit 3,
+    before cdk8s-cli could wrap the app's failure in its JavaScript stack."""
+    assert "apps/main.py --check" in (ROOT / "Makefile").read_text().split("\nsynth:")[1].split("\n\n")[0]
+    (tmp_path / "file").write_text("in the way\n")
+    result = run("apps/main.py", "--check", env={"OVC_DIST": str(tmp_path / "file" / "dist")})
+    assert (result.returncode, result.stdout) == (3, "")
+    assert result.stderr == f"{tmp_path / 'file' / 'dist'}: cannot write: Not a directory\n"
+    fresh = tmp_path / "new" / "dist"  # missing: made, as publish would, and left empty
+    result = run("apps/main.py", "--check", env={"OVC_DIST": str(fresh)})
+    assert result.returncode == 0, result.stderr
+    assert fresh.is_dir() and list(fresh.iterdir()) == []
+
+
+@pytest.mark.parametrize("failure", [OSError(30, "Read-only file system"), PermissionError(13, "Permission denied")])
+def test_check_writable_names_the_directory_and_leaves_nothing(tmp_path, monkeypatch, failure):
+    from ovc_constructs import files
+
+    real = files.os.open
+
+    def refuse(path, *args):
+        if str(path).endswith(".tmp"):
+            raise type(failure)(failure.errno, failure.strerror, str(path))
+        return real(path, *args)
+
+    monkeypatch.setattr(files.os, "open", refuse)
+    with pytest.raises(OSError) as raised:
+        files.check_writable(tmp_path / ".ovc-dist.json")
+    assert (raised.value.errno, raised.value.filename) == (failure.errno, str(tmp_path))
+    monkeypatch.undo()
+    files.check_writable(tmp_path / ".ovc-dist.json")
+    assert list(tmp_path.iterdir()) == []

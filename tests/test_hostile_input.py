@@ -190,11 +190,27 @@ def test_each_hostile_construct_is_one_line(tmp_path, text, message):
     assert "\n" not in line
 
 
-def test_at_most_the_limit_is_read_so_dev_zero_ends_at_once():
+def test_at_most_the_limit_is_read_so_a_huge_file_ends_at_once(tmp_path):
+    huge = tmp_path / "huge.yaml"
+    with huge.open("wb") as file:
+        file.truncate(1 << 30)  # sparse: a gigabyte of zeros, as /dev/zero was (now refused as not a regular file)
     started = time.monotonic()
     with pytest.raises(InvalidEnvironment) as raised:
-        read_yaml("/dev/zero")
-    assert raised.value.lines == ["/dev/zero: larger than 256 KiB; not an environment file"]
+        read_yaml(huge)
+    assert raised.value.lines == [f"{huge}: larger than 256 KiB; not an environment file"]
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory"])
+def test_anything_but_a_regular_file_is_refused_at_once_even_a_fifo_without_writer(tmp_path, kind):
+    path = {"fifo": tmp_path / "env.yaml", "device": Path("/dev/zero"), "directory": tmp_path}[kind]
+    if kind == "fifo":
+        os.mkfifo(path)  # opening it for reading used to wait forever for a writer
+    started = time.monotonic()
+    code, errors = run_in_process("validate", "--env", str(path))
+    message = "cannot read the file: Is a directory" if kind == "directory" else \
+        "not a regular file (a FIFO, device or directory); give an environment file"
+    assert (code, errors) == (EXIT_BAD_INPUT, f"{path}: {message}\n")
     assert time.monotonic() - started < 2
 
 
@@ -303,6 +319,40 @@ def test_a_full_disk_while_writing_keys_is_one_line(tmp_path, monkeypatch):
     code, errors = run_in_process("syncthing-identities", "--env", str(without_ids(tmp_path)), "--out", str(keys))
     assert (code, errors) == (EXIT_CANNOT_WRITE, f"{keys}: cannot write: No space left on device\n")
     assert list(keys.iterdir()) == []
+
+
+def test_a_full_standard_output_is_one_line_and_exit_3(tmp_path):
+    """`... > /dev/full`: the failing flush at exit included, no traceback and no 'Exception ignored'."""
+    commands = {"schema": ["schema"], "validate": ["validate", "--env", str(ROOT / "apps" / "environments" / "be-g8-3.yaml")]}
+    with open("/dev/full", "w") as full:
+        results = {
+            name: subprocess.run([sys.executable, "-m", "ovc_constructs", *args], stdout=full, stderr=subprocess.PIPE,
+                                 text=True, cwd=ROOT, timeout=120) for name, args in commands.items()}
+    for name, result in results.items():
+        assert (result.returncode, result.stderr) == (EXIT_CANNOT_WRITE, "standard output: cannot write: No space left on device\n"), name
+
+
+def test_import_config_with_a_full_standard_output_writes_its_files_then_exits_3(tmp_path):
+    with open("/dev/full", "w") as full, contextlib.redirect_stdout(full):
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr):
+            code = main(["import-config", str(SYSTEM_CONFIG), "--out", str(tmp_path / "env.yaml"), "--identities", str(tmp_path / "keys")])
+    assert (code, stderr.getvalue()) == (EXIT_CANNOT_WRITE, "standard output: cannot write: No space left on device\n")
+    assert (tmp_path / "env.yaml").is_file()
+
+
+@pytest.mark.parametrize("kind", ["symlink", "directory", "below-a-file"])
+def test_import_config_refuses_out_before_creating_any_key(tmp_path, kind):
+    (tmp_path / "file").write_text("a file\n")
+    (tmp_path / "directory").mkdir()
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    out = {"symlink": tmp_path / "link.yaml", "directory": tmp_path / "directory", "below-a-file": tmp_path / "file" / "env.yaml"}[kind]
+    keys = tmp_path / "keys"
+    code, errors = run_in_process("import-config", str(SYSTEM_CONFIG), "--out", str(out), "--identities", str(keys))
+    assert code == (EXIT_BAD_INPUT if kind == "symlink" else EXIT_CANNOT_WRITE) and errors.count("\n") == 1, errors
+    assert errors.startswith(f"{out}: ")
+    assert not keys.exists(), "no private key is created for an output that is refused"
+    assert not (tmp_path / "elsewhere.yaml").exists()
 
 
 def test_a_reader_that_goes_away_ends_the_program_quietly(tmp_path):

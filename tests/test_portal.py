@@ -313,7 +313,7 @@ def test_virtual_host_cannot_take_a_name_of_the_web_front():
 def test_dns_resolver_is_an_address_or_a_name_only(resolver):
     from ovc_constructs import InvalidEnvironment
 
-    with pytest.raises(InvalidEnvironment, match="portal.dns_resolver"):
+    with pytest.raises(InvalidEnvironment, match=r"portal.dns_resolver: .* is neither an IPv4 address nor a DNS name \(it is copied into nginx.conf\)"):
         environment(portal={"dns_resolver": resolver})
 
 

@@ -82,7 +82,7 @@ def test_a_failure_in_the_middle_leaves_every_file_old_or_new_and_no_temporary_f
 
     def failing_replace(source, target):
         calls.append(target)
-        if len(calls) == 2:
+        if str(target).endswith("b.k8s.yaml"):  # a is replaced (after the record of old and new checksums), b fails
             raise OSError(28, "No space left on device")
         real(source, target)
 
@@ -92,6 +92,8 @@ def test_a_failure_in_the_middle_leaves_every_file_old_or_new_and_no_temporary_f
     monkeypatch.undo()
     assert texts(dist) == {"a.k8s.yaml": "a new\n", "b.k8s.yaml": "b old\n", "c.k8s.yaml": "c old\n"}
     assert sorted(p.name for p in dist.iterdir()) == [MANIFEST, "a.k8s.yaml", "b.k8s.yaml", "c.k8s.yaml"]
+    publish(synthesized(tmp_path, {"a": "a 3\n", "b": "b 3\n"}), dist, complete=True)  # all of them are still ours
+    assert texts(dist) == {"a.k8s.yaml": "a 3\n", "b.k8s.yaml": "b 3\n"}
 
 
 def test_leftovers_of_an_interrupted_run_are_removed_by_the_next(tmp_path):
@@ -104,6 +106,46 @@ def test_leftovers_of_an_interrupted_run_are_removed_by_the_next(tmp_path):
     publish(synthesized(tmp_path, {"a": "a\n"}), dist, complete=True)
     assert sorted(p.name for p in dist.iterdir()) == [MANIFEST, "a.k8s.yaml"]
     assert (tmp_path / ".dist-old-q1w2e3").is_dir()
+
+
+def test_a_file_the_record_does_not_list_or_that_changed_since_is_not_overwritten_without_force(tmp_path):
+    dist = tmp_path / "dist"
+    publish(synthesized(tmp_path, {"a": "a 1\n"}), dist, complete=True)
+    (dist / "b.k8s.yaml").write_text("someone else's b\n")  # not in the record
+    with pytest.raises(UnsafeOutput, match=r"dist: refusing to overwrite b\.k8s\.yaml: not written by this tool.*OVC_DIST_FORCE=1"):
+        check_output(dist, names=["a.k8s.yaml", "b.k8s.yaml"])
+    with pytest.raises(UnsafeOutput, match="refusing to overwrite b.k8s.yaml"):
+        publish(synthesized(tmp_path, {"a": "a 2\n", "b": "b 2\n"}), dist, complete=True)
+    (dist / "a.k8s.yaml").write_text("a edited by hand\n")  # in the record, but changed since
+    with pytest.raises(UnsafeOutput, match="refusing to overwrite a.k8s.yaml"):
+        publish(synthesized(tmp_path, {"a": "a 2\n"}), dist, complete=True)
+    assert texts(dist) == {"a.k8s.yaml": "a edited by hand\n", "b.k8s.yaml": "someone else's b\n"}
+    publish(synthesized(tmp_path, {"a": "a 2\n", "b": "b 2\n"}), dist, complete=True, force=True)  # the opt-in
+    assert texts(dist) == {"a.k8s.yaml": "a 2\n", "b.k8s.yaml": "b 2\n"}
+    assert json.loads((dist / MANIFEST).read_text())["files"].keys() == {"a.k8s.yaml", "b.k8s.yaml"}
+
+
+def test_without_a_record_only_files_named_like_the_environments_are_adopted(tmp_path):
+    """cdk8s output has no header proving who wrote it: the first publish into a directory without a record
+    takes over the files of the environments it synthesizes, and leaves every other file alone."""
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "a.k8s.yaml").write_text("an older a, from before the record\n")
+    (dist / "x.k8s.yaml").write_text("kind: Foreign\n")
+    publish(synthesized(tmp_path, {"a": "a 1\n"}), dist, complete=True)
+    assert texts(dist) == {"a.k8s.yaml": "a 1\n", "x.k8s.yaml": "kind: Foreign\n"}
+    with pytest.raises(UnsafeOutput, match="refusing to overwrite x.k8s.yaml"):  # there is a record now
+        publish(synthesized(tmp_path, {"x": "x 1\n"}), dist)
+
+
+def test_only_scratch_files_of_names_we_publish_are_removed(tmp_path):
+    dist = tmp_path / "dist"
+    publish(synthesized(tmp_path, {"a": "a\n"}), dist, complete=True)
+    (dist / ".mine.k8s.yaml.deadbeef.tmp").write_text("a user's file\n")
+    (dist / ".a.k8s.yaml.1a2b3c4d.tmp").write_text("half of a\n")
+    (dist / ".b.k8s.yaml.1a2b3c4d.tmp").write_text("half of b\n")
+    publish(synthesized(tmp_path, {"a": "a\n", "b": "b\n"}), dist, complete=True)
+    assert sorted(p.name for p in dist.iterdir()) == [".mine.k8s.yaml.deadbeef.tmp", MANIFEST, "a.k8s.yaml", "b.k8s.yaml"]
 
 
 # ---------------------------------------------------------------- the two entry points, as an operator runs them
@@ -165,3 +207,75 @@ def test_an_interrupt_while_synthesizing_exits_128_plus_the_signal_and_changes_n
     assert f"interrupted by {signal.Signals(signum).name}, exit {128 + signum}" in line
     assert snapshot_dir(dist) == before and sorted(p.name for p in dist.iterdir()) == sorted([MANIFEST, *texts(dist)])
     assert not list(scratch_parent.glob("ovc-synth-*")), "the scratch directory is removed"
+
+
+def caught_signals(pid: int) -> int:
+    """The SigCgt mask of a process: bit n-1 is set once it handles signal n."""
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("SigCgt:"):
+            return int(line.split()[1], 16)
+    return 0
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc")
+@pytest.mark.parametrize("entry", ["cli", "app"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupt_while_the_program_still_loads_is_the_same_one_line(tmp_path, entry, signum):
+    """The handler is installed before the heavy imports; the signal is sent the moment it is (SIGTERM caught)."""
+    args = (["-m", "ovc_constructs", "synth", "--env", str(EXAMPLE), "--out", str(tmp_path / "dist")] if entry == "cli"
+            else ["apps/main.py"])
+    env = {**os.environ, "OVC_DIST": str(tmp_path / "dist"), "CDK8S_OUTDIR": str(tmp_path / "scratch")}
+    process = subprocess.Popen([PYTHON, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not caught_signals(process.pid) & (1 << (signal.SIGTERM - 1)) and time.monotonic() < deadline:
+        time.sleep(0.001)
+    process.send_signal(signum)
+    stdout, stderr = process.communicate(timeout=120)
+    prog = "python -m ovc_constructs" if entry == "cli" else "apps/main.py"
+    assert (process.returncode, stderr) == (
+        128 + signum, f"{prog}: interrupted by {signal.Signals(signum).name}, exit {128 + signum}; no file was left half-written\n")
+    assert not (tmp_path / "dist").exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_deferred_during_publishing_still_ends_in_its_exit_status_with_the_output_new(tmp_path, monkeypatch, signum):
+    from ovc_constructs import files
+    from ovc_constructs.cli import run_interruptibly
+
+    dist = tmp_path / "dist"
+    publish(synthesized(tmp_path, {"a": "a old\n", "b": "b old\n"}), dist, complete=True)
+    real = files.os.replace
+
+    def replace_and_signal(source, target):
+        os.kill(os.getpid(), signum)  # arrives in the middle of the publish
+        real(source, target)
+
+    monkeypatch.setattr(files.os, "replace", replace_and_signal)
+    stderr = __import__("io").StringIO()
+    monkeypatch.setattr("sys.stderr", stderr)
+    code = run_interruptibly("prog", lambda: publish(synthesized(tmp_path, {"a": "a new\n", "b": "b new\n"}), dist) and 0)
+    assert code == 128 + signum
+    assert stderr.getvalue() == f"prog: interrupted by {signal.Signals(signum).name}, exit {128 + signum}; no file was left half-written\n"
+    assert texts(dist) == {"a.k8s.yaml": "a new\n", "b.k8s.yaml": "b new\n"}
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def test_a_signal_while_exiting_does_not_break_the_exit(tmp_path):
+    """Once the status is decided, SIGINT/SIGTERM are ignored: jsii's atexit stop is never cut short
+    ('Exception ignored in atexit callback ... KeyboardInterrupt') and the status stays."""
+    marker, finished = tmp_path / "exiting", tmp_path / "finished"
+    script = ("import atexit, pathlib, runpy, sys, time\n"
+              f"atexit.register(lambda: (pathlib.Path({str(marker)!r}).touch(), time.sleep(1), "
+              f"pathlib.Path({str(finished)!r}).touch()))\n"
+              "sys.argv = ['ovc_constructs', 'schema']\n"
+              "runpy.run_module('ovc_constructs', run_name='__main__', alter_sys=True)\n")
+    process = subprocess.Popen([PYTHON, "-c", script], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr) == (0, "")
+    assert finished.exists(), "the atexit callback ran to its end"
