@@ -40,20 +40,26 @@ def scratch_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
 
 
+def _create_beside(path: Path, mode: int) -> tuple[Path, int]:
+    """A new scratch file beside `path` (never `path` itself through a symbolic link), open for writing."""
+    if path.is_symlink():
+        raise UnsafeLocation(f"{path}: is a symbolic link; refusing to write through it")
+    temporary = scratch_name(path)
+    return temporary, os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+
+
 def check_writable(path: Path) -> None:
     """Raise what `write_atomically(path, ...)` would raise for its location, before anything is written:
     UnsafeLocation for a symbolic link, OSError when `path` is a directory or its directory (created if
     missing, as the writers do) cannot take a new file. Leaves at most that directory behind."""
-    if path.is_symlink():
-        raise UnsafeLocation(f"{path}: is a symbolic link; refusing to write through it")
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     make_directory(path.parent)
-    probe = scratch_name(path)
     try:
-        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+        probe, descriptor = _create_beside(path, 0o600)
     except OSError as error:  # named by the directory, not by the random scratch name
         raise OSError(error.errno, error.strerror, str(path.parent)) from None
+    os.close(descriptor)
     probe.unlink()
 
 
@@ -61,10 +67,7 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Write `path` whole or not at all, never through a symbolic link: a new file beside it (O_EXCL, `mode`),
     synced to disk, then renamed over it. OSError (disk full, permissions, a directory in the way) leaves the
     old file and no scratch file."""
-    if path.is_symlink():
-        raise UnsafeLocation(f"{path}: is a symbolic link; refusing to write through it")
-    temporary = scratch_name(path)
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    temporary, descriptor = _create_beside(path, mode)
     try:
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)

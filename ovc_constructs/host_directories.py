@@ -129,6 +129,5 @@ class HostDirectories(Component):
             termination_grace_seconds=5,
             annotations={"checksum/directories": hashlib.sha256(listing.encode()).hexdigest()},
         ))
-        for check_id in ("CKV_K8S_23", "CKV_K8S_40"):
+        for check_id in ("CKV_K8S_23", "CKV_K8S_40", "CKV_K8S_25"):
             self.skip_check(check_id, ROOT_REASON)
-        self.skip_check("CKV_K8S_25", ROOT_REASON)

@@ -162,6 +162,16 @@ def _cookie_map(cookie: str, variable: str, location: str, upstream: str) -> str
             f"        {nginx_map_key(location)} {upstream};\n    }}\n")
 
 
+CLIENT_HEADERS = ("X-Real-IP $remote_addr", "X-Forwarded-For $proxy_add_x_forwarded_for", "X-Forwarded-Proto https",
+                  "Upgrade $http_upgrade", "Connection $connection_upgrade")
+"""What every proxied request says about its client and a websocket upgrade. A location that sets a header of
+its own repeats them all: nginx inherits `proxy_set_header` only into a level that sets none."""
+
+
+def client_headers(indent: int) -> str:
+    return "\n".join(f"{' ' * indent}proxy_set_header {header};" for header in CLIENT_HEADERS)
+
+
 def render_nginx_config(front: WebFront, namespace: str, *, resolver: Optional[str] = None) -> str:
     """nginx.conf for the portal pod (contract §9, without the historical template's faults, §14 #3-#5)."""
     settings = front.settings
@@ -182,19 +192,22 @@ def render_nginx_config(front: WebFront, namespace: str, *, resolver: Optional[s
         servers = template("nginx-maintenance.conf").substitute(
             tls=tls("root", default=True), root_names=root_names, jslib=jslib, page=f"{CONFIG_DIR}/{MAINTENANCE_PAGE}")
     else:
-        zero_access = template("nginx-zero-access.conf").substitute(namespace=namespace, zero_access_port=ZERO_ACCESS_PORT)
+        zero_access = template("nginx-zero-access.conf").substitute(
+            namespace=namespace, zero_access_port=ZERO_ACCESS_PORT, client_headers=client_headers(12))
         servers = template("nginx-root.conf").substitute(
             tls=tls("root", default=True), root_names=root_names, ui_dir=UI_DIR, jslib=jslib, namespace=namespace,
             zero_access=zero_access if front.zero_access else "", portal_port=PORTAL_PORT)
         if front.storage_nodes:
             upstreams += _upstream(front.storage_upstream, front.storage_nodes)
             upstreams += _cookie_map("ovs_proxy_location", "ovs_upstream", front.location, front.storage_upstream)
-            servers += template("nginx-ovs.conf").substitute(tls=tls("ovs"), server_name=front.server_names("ovs")[0])
+            servers += template("nginx-ovs.conf").substitute(
+                tls=tls("ovs"), server_name=front.server_names("ovs")[0], client_headers=client_headers(12))
         if front.cpu_nodes:
             upstreams += _upstream(front.cpu_upstream, front.cpu_nodes)
             upstreams += _cookie_map("ovc_proxy_location", "defense_upstream", front.location, front.cpu_upstream)
             servers += template("nginx-novnc.conf").substitute(
-                tls=tls("novnc"), server_name=front.server_names("novnc")[0], cpu_upstream=front.cpu_upstream)
+                tls=tls("novnc"), server_name=front.server_names("novnc")[0], cpu_upstream=front.cpu_upstream,
+                client_headers=client_headers(12))
             servers += template("nginx-defense.conf").substitute(tls=tls("defense"), server_name=front.server_names("defense")[0])
     servers += "".join(
         template("nginx-vhost.conf").substitute(tls=tls("root"), server_name=f"{v.name}.{front.domain}", upstream=v.upstream)
@@ -207,6 +220,7 @@ def render_nginx_config(front: WebFront, namespace: str, *, resolver: Optional[s
     return template("nginx.conf").substitute(
         resolver=resolver or settings.dns_resolver,
         real_ip=real_ip,
+        client_headers=client_headers(4),
         bucket_size=bucket_size,
         upstreams=upstreams,
         health_port=NGINX_HEALTH_PORT,

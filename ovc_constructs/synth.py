@@ -28,6 +28,7 @@ from typing import Iterable, Iterator
 
 import cdk8s
 
+from . import interrupts
 from .chart import G8Chart
 from .environment import Environment, InvalidEnvironment, load_environment
 from .files import UnsafeLocation, write_atomically
@@ -104,7 +105,7 @@ def _write_record(outdir: Path, record: dict[str, set[str]]) -> None:
 def _leftover(entry: Path, ours: Iterable[str] | None = None) -> bool:
     """A scratch file of `write_atomically`; with `ours`, only one of the record or of those names."""
     match = LEFTOVER.fullmatch(entry.name)
-    if not match or not entry.is_file() or entry.is_symlink():
+    if not match or not _regular_file(entry):
         return False
     return ours is None or match.group(1) == MANIFEST or match.group(1) in set(ours)
 
@@ -122,9 +123,12 @@ def _not_ours(outdir: Path, names: Iterable[str], record: dict[str, set[str]] | 
                   if _regular_file(outdir / name) and _digest((outdir / name).read_bytes()) not in record.get(name, ()))
 
 
+def _first_three(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
 def _refuse_overwrite(outdir: Path, names: list[str]) -> None:
-    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-    raise UnsafeOutput(f"{outdir}: refusing to overwrite {shown}: not written by this tool or changed since ({MANIFEST}); "
+    raise UnsafeOutput(f"{outdir}: refusing to overwrite {_first_three(names)}: not written by this tool or changed since ({MANIFEST}); "
                        "move it away, or set OVC_DIST_FORCE=1 (CLI: --force) to replace it")
 
 
@@ -139,11 +143,9 @@ def check_output(outdir: Path, *, force: bool = False, names: Iterable[str] = ()
     if force:
         return
     foreign = sorted(entry.name for entry in outdir.iterdir()
-                     if not (entry.name == MANIFEST or _leftover(entry)
-                             or (entry.name.endswith(SUFFIX) and entry.is_file() and not entry.is_symlink())))
+                     if not (entry.name == MANIFEST or _leftover(entry) or (entry.name.endswith(SUFFIX) and _regular_file(entry))))
     if foreign:
-        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
-        raise UnsafeOutput(f"{outdir}: refusing to publish into a directory that holds other files ({shown}); "
+        raise UnsafeOutput(f"{outdir}: refusing to publish into a directory that holds other files ({_first_three(foreign)}); "
                            "choose an empty or new directory, or set OVC_DIST_FORCE=1 (CLI: --force) to write next to them")
     refused = _not_ours(outdir, names, _published(outdir))
     if refused:
@@ -157,7 +159,7 @@ def _signals_deferred() -> Iterator[None]:
         yield
         return
     caught: list[int] = []
-    previous = {s: signal.signal(s, lambda signum, _frame: caught.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, lambda signum, _frame: caught.append(signum)) for s in interrupts.SIGNALS}
     try:
         yield
     finally:
