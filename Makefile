@@ -44,12 +44,15 @@ debian:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES) >/dev/null; \
 	fi
 
-# Regenerate the CRD bindings offline from the pinned copies (docs/imports.md).
-CRDS ?= imports/crds
+# Regenerate the CRD bindings offline from the pinned copies in crds/ (docs/imports.md). They live inside the
+# package under names of our own (ovc_*), so they never meet a consumer's `imports/` or its jsii assemblies.
+BINDINGS := ovc_constructs/bindings
+# Run from crds/ (relative paths, and no cdk8s.yaml there for cdk8s import to append to).
+CRD_IMPORTS := ovc_traefik:=traefik.io_ingressroutetcps.yaml ovc_certmanager:=cert-manager.io_certificates.yaml
 imports: $(STAMP_NPM)
-	rm -rf imports/traefik_ingressroutetcp imports/certmanager_certificate
-	npx cdk8s import traefik_ingressroutetcp:=$(CRDS)/traefik.io_ingressroutetcps.yaml -l python --no-check-upgrade
-	npx cdk8s import certmanager_certificate:=$(CRDS)/cert-manager.io_certificates.yaml -l python --no-check-upgrade
+	rm -rf $(BINDINGS)/ovc_*
+	cd crds && for crd in $(CRD_IMPORTS); do \
+	  ../node_modules/.bin/cdk8s import $$crd -l python --no-check-upgrade -o ../$(BINDINGS) || exit 1; done
 
 schema: $(STAMP_PY)
 	$(PY) -m ovc_constructs schema > docs/environment.schema.json

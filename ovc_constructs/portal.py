@@ -10,8 +10,8 @@ from cdk8s import ApiObjectMetadata
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from imports.certmanager_certificate.io.cert_manager import Certificate, CertificateSpec, CertificateSpecIssuerRef
-from imports.traefik_ingressroutetcp.io.traefik import (
+from .bindings.ovc_certmanager.io.cert_manager import Certificate, CertificateSpec, CertificateSpecIssuerRef
+from .bindings.ovc_traefik.io.traefik import (
     IngressRouteTcp,
     IngressRouteTcpSpec,
     IngressRouteTcpSpecRoutes,

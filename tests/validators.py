@@ -13,12 +13,12 @@ import jsonschema
 import yaml
 
 K8S_VERSION = "1.27"
-CRDS = Path(__file__).resolve().parent.parent / "imports" / "crds"
+CRDS = Path(__file__).resolve().parent.parent / "crds"
 
 
 @lru_cache(maxsize=None)
 def crd_schemas() -> dict[tuple[str, str], dict]:
-    """(apiVersion, kind) -> openAPIV3Schema of every CRD copy in imports/crds/."""
+    """(apiVersion, kind) -> openAPIV3Schema of every pinned CRD copy in crds/."""
     schemas = {}
     for path in CRDS.glob("*.yaml"):
         crd = yaml.safe_load(path.read_text())

@@ -18,10 +18,10 @@ import cdk8s._jsii
 import constructs._jsii
 
 __jsii_assembly__ = jsii.JSIIAssembly.load(
-    "traefik_ingressroutetcp_iotraefik",
+    "ovc_traefik_iotraefik",
     "0.0.0",
     __name__[0:-6],
-    "traefik_ingressroutetcp_iotraefik@0.0.0.jsii.tgz",
+    "ovc_traefik_iotraefik@0.0.0.jsii.tgz",
 )
 
 __all__ = [

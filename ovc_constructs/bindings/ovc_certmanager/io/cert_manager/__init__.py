@@ -41,7 +41,7 @@ else:
 class Certificate(
     _cdk8s_d3d9af27.ApiObject,
     metaclass=jsii.JSIIMeta,
-    jsii_type="certmanager_certificate_iocert-manager.Certificate",
+    jsii_type="ovc_certmanager_iocert-manager.Certificate",
 ):
     '''A Certificate resource should be created to ensure an up to date and signed X.509 certificate is stored in the Kubernetes Secret resource named in ``spec.secretName``.
 
@@ -66,7 +66,7 @@ class Certificate(
         :param spec: Specification of the desired state of the Certificate resource. https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__1eea33067b22e96cef2901c5ebe7904547a42e81e05df809feb9a97eb40af0fb)
+            type_hints = cached_type_hints(_typecheckingstub__d8c4fa165aac5819fbf158f578f6eddb390fd1547f0dcd4659b43ddf3a52b601)
             check_type(argname="argument scope", value=scope, expected_type=type_hints["scope"])
             check_type(argname="argument id", value=id, expected_type=type_hints["id"])
         props = CertificateProps(metadata=metadata, spec=spec)
@@ -105,7 +105,7 @@ class Certificate(
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateProps",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateProps",
     jsii_struct_bases=[],
     name_mapping={"metadata": "metadata", "spec": "spec"},
 )
@@ -130,7 +130,7 @@ class CertificateProps:
         if isinstance(spec, dict):
             spec = CertificateSpec(**spec)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__db29afb9a5bbef3953bf22feba0592ac68edf8d9c3a7568db3a414408470c0f0)
+            type_hints = cached_type_hints(_typecheckingstub__55ae877eab291df16832780130856872c95433e8f64f6a14e171e6a761878da9)
             check_type(argname="argument metadata", value=metadata, expected_type=type_hints["metadata"])
             check_type(argname="argument spec", value=spec, expected_type=type_hints["spec"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
@@ -171,7 +171,7 @@ class CertificateProps:
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpec",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpec",
     jsii_struct_bases=[],
     name_mapping={
         "issuer_ref": "issuerRef",
@@ -275,7 +275,7 @@ class CertificateSpec:
         if isinstance(subject, dict):
             subject = CertificateSpecSubject(**subject)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__114d7786150828b29980593cba675d1feef64dd7d9e7e6f40e12bb883cec1ce8)
+            type_hints = cached_type_hints(_typecheckingstub__9ac2a977124ca420d7c193bcda54082ad3382cd041e983176e419f255871dc6c)
             check_type(argname="argument issuer_ref", value=issuer_ref, expected_type=type_hints["issuer_ref"])
             check_type(argname="argument secret_name", value=secret_name, expected_type=type_hints["secret_name"])
             check_type(argname="argument additional_output_formats", value=additional_output_formats, expected_type=type_hints["additional_output_formats"])
@@ -686,7 +686,7 @@ class CertificateSpec:
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecAdditionalOutputFormats",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecAdditionalOutputFormats",
     jsii_struct_bases=[],
     name_mapping={"type": "type"},
 )
@@ -702,7 +702,7 @@ class CertificateSpecAdditionalOutputFormats:
         :schema: CertificateSpecAdditionalOutputFormats
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__e7067049a37ca33136392ff3348a07085180c9db9829fcadc21a2e61774d8942)
+            type_hints = cached_type_hints(_typecheckingstub__331b0c1752bb9760f2e0cc9da8faae03995743f744053840c6d3a0cc8c48e6ff)
             check_type(argname="argument type", value=type, expected_type=type_hints["type"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
             "type": type,
@@ -731,7 +731,7 @@ class CertificateSpecAdditionalOutputFormats:
 
 
 @jsii.enum(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecAdditionalOutputFormatsType"
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecAdditionalOutputFormatsType"
 )
 class CertificateSpecAdditionalOutputFormatsType(enum.Enum):
     '''Type is the name of the format type that should be written to the Certificate's target Secret.
@@ -746,7 +746,7 @@ class CertificateSpecAdditionalOutputFormatsType(enum.Enum):
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecIssuerRef",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecIssuerRef",
     jsii_struct_bases=[],
     name_mapping={"name": "name", "group": "group", "kind": "kind"},
 )
@@ -773,7 +773,7 @@ class CertificateSpecIssuerRef:
         :schema: CertificateSpecIssuerRef
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__21d6e37fcc214dd9e8af75d912dc7e95ff6923512b59d2cf1dc8e7d008219d4f)
+            type_hints = cached_type_hints(_typecheckingstub__a9f8a1f55d231b0ecd3fc7d14a912ea1b87d2e68bf955fd295ea25f5f4daceea)
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
             check_type(argname="argument group", value=group, expected_type=type_hints["group"])
             check_type(argname="argument kind", value=kind, expected_type=type_hints["kind"])
@@ -834,7 +834,7 @@ class CertificateSpecIssuerRef:
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecKeystores",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecKeystores",
     jsii_struct_bases=[],
     name_mapping={"jks": "jks", "pkcs12": "pkcs12"},
 )
@@ -857,7 +857,7 @@ class CertificateSpecKeystores:
         if isinstance(pkcs12, dict):
             pkcs12 = CertificateSpecKeystoresPkcs12(**pkcs12)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__ac516cee79acf7ebbefab73787b7883ed215ee8ab72dab5859e7ddf937bd88bd)
+            type_hints = cached_type_hints(_typecheckingstub__79c80dc1dd634e1c4e0a8762cf589f9ba3d1f8c84fa6bd59df4f6aa5820d0b66)
             check_type(argname="argument jks", value=jks, expected_type=type_hints["jks"])
             check_type(argname="argument pkcs12", value=pkcs12, expected_type=type_hints["pkcs12"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
@@ -897,7 +897,7 @@ class CertificateSpecKeystores:
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecKeystoresJks",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecKeystoresJks",
     jsii_struct_bases=[],
     name_mapping={
         "create": "create",
@@ -927,7 +927,7 @@ class CertificateSpecKeystoresJks:
         if isinstance(password_secret_ref, dict):
             password_secret_ref = CertificateSpecKeystoresJksPasswordSecretRef(**password_secret_ref)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__b4aac9efd1f5868e28d0c2b27bf4e1ca771ba604c0be6d42e5efd2e5f3139cb9)
+            type_hints = cached_type_hints(_typecheckingstub__ba482e46022683f5c53c64b4a94c203f6bde8d7994bbedda1b591f05fdf92126)
             check_type(argname="argument create", value=create, expected_type=type_hints["create"])
             check_type(argname="argument alias", value=alias, expected_type=type_hints["alias"])
             check_type(argname="argument password", value=password, expected_type=type_hints["password"])
@@ -1011,7 +1011,7 @@ class CertificateSpecKeystoresJks:
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecKeystoresJksPasswordSecretRef",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecKeystoresJksPasswordSecretRef",
     jsii_struct_bases=[],
     name_mapping={"name": "name", "key": "key"},
 )
@@ -1033,7 +1033,7 @@ class CertificateSpecKeystoresJksPasswordSecretRef:
         :schema: CertificateSpecKeystoresJksPasswordSecretRef
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__0308d9db8aeee0e2aaa9a392fbdad59604f1807972d3d24b23c0c097f4294430)
+            type_hints = cached_type_hints(_typecheckingstub__fcc9673e3e857041abdf655146252ba23d8abe49a8e5c79cf011b38f9f4941c2)
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
             check_type(argname="argument key", value=key, expected_type=type_hints["key"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
@@ -1079,7 +1079,7 @@ class CertificateSpecKeystoresJksPasswordSecretRef:
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecKeystoresPkcs12",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecKeystoresPkcs12",
     jsii_struct_bases=[],
     name_mapping={
         "create": "create",
@@ -1109,7 +1109,7 @@ class CertificateSpecKeystoresPkcs12:
         if isinstance(password_secret_ref, dict):
             password_secret_ref = CertificateSpecKeystoresPkcs12PasswordSecretRef(**password_secret_ref)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__71224600c394980584595e72774698e40eebf6d43152bf2a2f64dcb647e9d224)
+            type_hints = cached_type_hints(_typecheckingstub__7851ec624fc6a2ddfb3a3fd44e93d8b18d8716035fed6b012a7f0f6c64a5a224)
             check_type(argname="argument create", value=create, expected_type=type_hints["create"])
             check_type(argname="argument password", value=password, expected_type=type_hints["password"])
             check_type(argname="argument password_secret_ref", value=password_secret_ref, expected_type=type_hints["password_secret_ref"])
@@ -1205,7 +1205,7 @@ class CertificateSpecKeystoresPkcs12:
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecKeystoresPkcs12PasswordSecretRef",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecKeystoresPkcs12PasswordSecretRef",
     jsii_struct_bases=[],
     name_mapping={"name": "name", "key": "key"},
 )
@@ -1227,7 +1227,7 @@ class CertificateSpecKeystoresPkcs12PasswordSecretRef:
         :schema: CertificateSpecKeystoresPkcs12PasswordSecretRef
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__f2afa24aa78ec9525cc7dabb91a9b3b42c3b56e1e4694a8d1494832aee5b86c5)
+            type_hints = cached_type_hints(_typecheckingstub__47fe2ffb52ec756b29ca334a2ae1987a43722871f5bb7c35b62432a321d1e526)
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
             check_type(argname="argument key", value=key, expected_type=type_hints["key"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
@@ -1273,7 +1273,7 @@ class CertificateSpecKeystoresPkcs12PasswordSecretRef:
 
 
 @jsii.enum(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecKeystoresPkcs12Profile"
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecKeystoresPkcs12Profile"
 )
 class CertificateSpecKeystoresPkcs12Profile(enum.Enum):
     '''Profile specifies the key and certificate encryption algorithms and the HMAC algorithm used to create the PKCS12 keystore.
@@ -1306,7 +1306,7 @@ class CertificateSpecKeystoresPkcs12Profile(enum.Enum):
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecNameConstraints",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecNameConstraints",
     jsii_struct_bases=[],
     name_mapping={
         "critical": "critical",
@@ -1339,7 +1339,7 @@ class CertificateSpecNameConstraints:
         if isinstance(permitted, dict):
             permitted = CertificateSpecNameConstraintsPermitted(**permitted)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__1f4db21fa60380bd2fdc3e12317875da9df803230b07542c8d92b58396c623a6)
+            type_hints = cached_type_hints(_typecheckingstub__d83511f633f8dadfebf869df0928a67374353487ac624d98967497e41f8fa9b1)
             check_type(argname="argument critical", value=critical, expected_type=type_hints["critical"])
             check_type(argname="argument excluded", value=excluded, expected_type=type_hints["excluded"])
             check_type(argname="argument permitted", value=permitted, expected_type=type_hints["permitted"])
@@ -1395,7 +1395,7 @@ class CertificateSpecNameConstraints:
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecNameConstraintsExcluded",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecNameConstraintsExcluded",
     jsii_struct_bases=[],
     name_mapping={
         "dns_domains": "dnsDomains",
@@ -1427,7 +1427,7 @@ class CertificateSpecNameConstraintsExcluded:
         :schema: CertificateSpecNameConstraintsExcluded
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__ff59d70ed5648059c7eaf1d2f1c70adb9c44d5ba599980e29d6527a92b43a885)
+            type_hints = cached_type_hints(_typecheckingstub__8d0976928654e8e629f1f82a08b08b5c6f117dd7663971521a380a125906fedb)
             check_type(argname="argument dns_domains", value=dns_domains, expected_type=type_hints["dns_domains"])
             check_type(argname="argument email_addresses", value=email_addresses, expected_type=type_hints["email_addresses"])
             check_type(argname="argument ip_ranges", value=ip_ranges, expected_type=type_hints["ip_ranges"])
@@ -1493,7 +1493,7 @@ class CertificateSpecNameConstraintsExcluded:
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecNameConstraintsPermitted",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecNameConstraintsPermitted",
     jsii_struct_bases=[],
     name_mapping={
         "dns_domains": "dnsDomains",
@@ -1521,7 +1521,7 @@ class CertificateSpecNameConstraintsPermitted:
         :schema: CertificateSpecNameConstraintsPermitted
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__7e48a079e63da91d9b67c3dfd831c22a851dd9ccdc0beeacfd8819fac244219b)
+            type_hints = cached_type_hints(_typecheckingstub__260e91c2a2e9ace215e39e44f1521abfd4c8cabaa46d1b220217c9d47d39115e)
             check_type(argname="argument dns_domains", value=dns_domains, expected_type=type_hints["dns_domains"])
             check_type(argname="argument email_addresses", value=email_addresses, expected_type=type_hints["email_addresses"])
             check_type(argname="argument ip_ranges", value=ip_ranges, expected_type=type_hints["ip_ranges"])
@@ -1587,7 +1587,7 @@ class CertificateSpecNameConstraintsPermitted:
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecOtherNames",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecOtherNames",
     jsii_struct_bases=[],
     name_mapping={"oid": "oid", "utf8_value": "utf8Value"},
 )
@@ -1605,7 +1605,7 @@ class CertificateSpecOtherNames:
         :schema: CertificateSpecOtherNames
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__afab01b347459ff804a3a6be0df1c5c6f9f39deee639f51cd54e8098aeb227a4)
+            type_hints = cached_type_hints(_typecheckingstub__36bcc282d0604e910ae09214e5bcddccb308d26087f0d65a21a9f588b97fcbb1)
             check_type(argname="argument oid", value=oid, expected_type=type_hints["oid"])
             check_type(argname="argument utf8_value", value=utf8_value, expected_type=type_hints["utf8_value"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
@@ -1650,7 +1650,7 @@ class CertificateSpecOtherNames:
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecPrivateKey",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecPrivateKey",
     jsii_struct_bases=[],
     name_mapping={
         "algorithm": "algorithm",
@@ -1681,7 +1681,7 @@ class CertificateSpecPrivateKey:
         :schema: CertificateSpecPrivateKey
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__7df8bbd9f89bffa32fb61f779705ba81e85b7768afce2a542fe41c6b1691d7b5)
+            type_hints = cached_type_hints(_typecheckingstub__220a468689c149e00c3fc0c0cf1d12a56cb2dde2132dcb28289de10470291b21)
             check_type(argname="argument algorithm", value=algorithm, expected_type=type_hints["algorithm"])
             check_type(argname="argument encoding", value=encoding, expected_type=type_hints["encoding"])
             check_type(argname="argument rotation_policy", value=rotation_policy, expected_type=type_hints["rotation_policy"])
@@ -1777,7 +1777,7 @@ class CertificateSpecPrivateKey:
 
 
 @jsii.enum(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecPrivateKeyAlgorithm"
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecPrivateKeyAlgorithm"
 )
 class CertificateSpecPrivateKeyAlgorithm(enum.Enum):
     '''Algorithm is the private key algorithm of the corresponding private key for this certificate.
@@ -1800,7 +1800,7 @@ class CertificateSpecPrivateKeyAlgorithm(enum.Enum):
 
 
 @jsii.enum(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecPrivateKeyEncoding"
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecPrivateKeyEncoding"
 )
 class CertificateSpecPrivateKeyEncoding(enum.Enum):
     '''The private key cryptography standards (PKCS) encoding for this certificate's private key to be encoded in.
@@ -1821,7 +1821,7 @@ class CertificateSpecPrivateKeyEncoding(enum.Enum):
 
 
 @jsii.enum(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecPrivateKeyRotationPolicy"
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecPrivateKeyRotationPolicy"
 )
 class CertificateSpecPrivateKeyRotationPolicy(enum.Enum):
     '''RotationPolicy controls how private keys should be regenerated when a re-issuance is being processed.
@@ -1847,7 +1847,7 @@ class CertificateSpecPrivateKeyRotationPolicy(enum.Enum):
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecRenewal",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecRenewal",
     jsii_struct_bases=[],
     name_mapping={"policy": "policy", "windows": "windows"},
 )
@@ -1869,7 +1869,7 @@ class CertificateSpecRenewal:
         :schema: CertificateSpecRenewal
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__f32d9df174784036419383532d7709ee61dfd8a13bc731ed37451fdf7023c2d5)
+            type_hints = cached_type_hints(_typecheckingstub__467b1e3b7fa82875d257872ed50e5d1283cce3479427c4f33963dccda6bc036f)
             check_type(argname="argument policy", value=policy, expected_type=type_hints["policy"])
             check_type(argname="argument windows", value=windows, expected_type=type_hints["windows"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
@@ -1908,9 +1908,7 @@ class CertificateSpecRenewal:
         )
 
 
-@jsii.enum(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecRenewalPolicy"
-)
+@jsii.enum(jsii_type="ovc_certmanager_iocert-manager.CertificateSpecRenewalPolicy")
 class CertificateSpecRenewalPolicy(enum.Enum):
     '''``policy`` must be one of ``Disabled``, ``RenewBefore``.
 
@@ -1924,7 +1922,7 @@ class CertificateSpecRenewalPolicy(enum.Enum):
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecRenewalWindows",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecRenewalWindows",
     jsii_struct_bases=[],
     name_mapping={
         "cron": "cron",
@@ -1949,7 +1947,7 @@ class CertificateSpecRenewalWindows:
         :schema: CertificateSpecRenewalWindows
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__3e4862c230b46232ef45e12c0feb059988b8848d9bab1a9722b51dd25b71de68)
+            type_hints = cached_type_hints(_typecheckingstub__148f16b98f95beceb85d25d3bc6ea14ee6822ed8d49ca178adbb0a0aa8b9dda8)
             check_type(argname="argument cron", value=cron, expected_type=type_hints["cron"])
             check_type(argname="argument window_duration", value=window_duration, expected_type=type_hints["window_duration"])
             check_type(argname="argument timezone", value=timezone, expected_type=type_hints["timezone"])
@@ -2017,7 +2015,7 @@ class CertificateSpecRenewalWindows:
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecSecretTemplate",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecSecretTemplate",
     jsii_struct_bases=[],
     name_mapping={"annotations": "annotations", "labels": "labels"},
 )
@@ -2041,7 +2039,7 @@ class CertificateSpecSecretTemplate:
         :schema: CertificateSpecSecretTemplate
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__06e8455563eb274681b05ef73af52961600bd17d1d221db53b5c4019744020cd)
+            type_hints = cached_type_hints(_typecheckingstub__e18d8ebb7f736ee4284249507d86a42a1c74475a7c8c245fad45682c4426fad5)
             check_type(argname="argument annotations", value=annotations, expected_type=type_hints["annotations"])
             check_type(argname="argument labels", value=labels, expected_type=type_hints["labels"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
@@ -2083,7 +2081,7 @@ class CertificateSpecSecretTemplate:
 
 
 @jsii.enum(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecSignatureAlgorithm"
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecSignatureAlgorithm"
 )
 class CertificateSpecSignatureAlgorithm(enum.Enum):
     '''Signature algorithm to use.
@@ -2112,7 +2110,7 @@ class CertificateSpecSignatureAlgorithm(enum.Enum):
 
 
 @jsii.data_type(
-    jsii_type="certmanager_certificate_iocert-manager.CertificateSpecSubject",
+    jsii_type="ovc_certmanager_iocert-manager.CertificateSpecSubject",
     jsii_struct_bases=[],
     name_mapping={
         "countries": "countries",
@@ -2155,7 +2153,7 @@ class CertificateSpecSubject:
         :schema: CertificateSpecSubject
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__f801579b1d1552c0aea7a15e7d960ec254c8eb2611ca53a3889b7717a51b195a)
+            type_hints = cached_type_hints(_typecheckingstub__ffdbbffa2626d30ab5da49bd0a0ce747d249ec21f3aee126419cf00c72d0deb1)
             check_type(argname="argument countries", value=countries, expected_type=type_hints["countries"])
             check_type(argname="argument localities", value=localities, expected_type=type_hints["localities"])
             check_type(argname="argument organizational_units", value=organizational_units, expected_type=type_hints["organizational_units"])
@@ -2266,7 +2264,7 @@ class CertificateSpecSubject:
         )
 
 
-@jsii.enum(jsii_type="certmanager_certificate_iocert-manager.CertificateSpecUsages")
+@jsii.enum(jsii_type="ovc_certmanager_iocert-manager.CertificateSpecUsages")
 class CertificateSpecUsages(enum.Enum):
     '''KeyUsage specifies valid usage contexts for keys. See: https://tools.ietf.org/html/rfc5280#section-4.2.1.3 https://tools.ietf.org/html/rfc5280#section-4.2.1.12.
 
@@ -2378,7 +2376,7 @@ __all__ = [
 
 publication.publish()
 
-def _typecheckingstub__1eea33067b22e96cef2901c5ebe7904547a42e81e05df809feb9a97eb40af0fb(
+def _typecheckingstub__d8c4fa165aac5819fbf158f578f6eddb390fd1547f0dcd4659b43ddf3a52b601(
     scope: _constructs_77d1e7e8.Construct,
     id: builtins.str,
     *,
@@ -2388,7 +2386,7 @@ def _typecheckingstub__1eea33067b22e96cef2901c5ebe7904547a42e81e05df809feb9a97eb
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__db29afb9a5bbef3953bf22feba0592ac68edf8d9c3a7568db3a414408470c0f0(
+def _typecheckingstub__55ae877eab291df16832780130856872c95433e8f64f6a14e171e6a761878da9(
     *,
     metadata: typing.Optional[typing.Union[_cdk8s_d3d9af27.ApiObjectMetadata, typing.Dict[builtins.str, typing.Any]]] = None,
     spec: typing.Optional[typing.Union[CertificateSpec, typing.Dict[builtins.str, typing.Any]]] = None,
@@ -2396,7 +2394,7 @@ def _typecheckingstub__db29afb9a5bbef3953bf22feba0592ac68edf8d9c3a7568db3a414408
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__114d7786150828b29980593cba675d1feef64dd7d9e7e6f40e12bb883cec1ce8(
+def _typecheckingstub__9ac2a977124ca420d7c193bcda54082ad3382cd041e983176e419f255871dc6c(
     *,
     issuer_ref: typing.Union[CertificateSpecIssuerRef, typing.Dict[builtins.str, typing.Any]],
     secret_name: builtins.str,
@@ -2426,14 +2424,14 @@ def _typecheckingstub__114d7786150828b29980593cba675d1feef64dd7d9e7e6f40e12bb883
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__e7067049a37ca33136392ff3348a07085180c9db9829fcadc21a2e61774d8942(
+def _typecheckingstub__331b0c1752bb9760f2e0cc9da8faae03995743f744053840c6d3a0cc8c48e6ff(
     *,
     type: CertificateSpecAdditionalOutputFormatsType,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__21d6e37fcc214dd9e8af75d912dc7e95ff6923512b59d2cf1dc8e7d008219d4f(
+def _typecheckingstub__a9f8a1f55d231b0ecd3fc7d14a912ea1b87d2e68bf955fd295ea25f5f4daceea(
     *,
     name: builtins.str,
     group: typing.Optional[builtins.str] = None,
@@ -2442,7 +2440,7 @@ def _typecheckingstub__21d6e37fcc214dd9e8af75d912dc7e95ff6923512b59d2cf1dc8e7d00
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__ac516cee79acf7ebbefab73787b7883ed215ee8ab72dab5859e7ddf937bd88bd(
+def _typecheckingstub__79c80dc1dd634e1c4e0a8762cf589f9ba3d1f8c84fa6bd59df4f6aa5820d0b66(
     *,
     jks: typing.Optional[typing.Union[CertificateSpecKeystoresJks, typing.Dict[builtins.str, typing.Any]]] = None,
     pkcs12: typing.Optional[typing.Union[CertificateSpecKeystoresPkcs12, typing.Dict[builtins.str, typing.Any]]] = None,
@@ -2450,7 +2448,7 @@ def _typecheckingstub__ac516cee79acf7ebbefab73787b7883ed215ee8ab72dab5859e7ddf93
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__b4aac9efd1f5868e28d0c2b27bf4e1ca771ba604c0be6d42e5efd2e5f3139cb9(
+def _typecheckingstub__ba482e46022683f5c53c64b4a94c203f6bde8d7994bbedda1b591f05fdf92126(
     *,
     create: builtins.bool,
     alias: typing.Optional[builtins.str] = None,
@@ -2460,7 +2458,7 @@ def _typecheckingstub__b4aac9efd1f5868e28d0c2b27bf4e1ca771ba604c0be6d42e5efd2e5f
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__0308d9db8aeee0e2aaa9a392fbdad59604f1807972d3d24b23c0c097f4294430(
+def _typecheckingstub__fcc9673e3e857041abdf655146252ba23d8abe49a8e5c79cf011b38f9f4941c2(
     *,
     name: builtins.str,
     key: typing.Optional[builtins.str] = None,
@@ -2468,7 +2466,7 @@ def _typecheckingstub__0308d9db8aeee0e2aaa9a392fbdad59604f1807972d3d24b23c0c097f
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__71224600c394980584595e72774698e40eebf6d43152bf2a2f64dcb647e9d224(
+def _typecheckingstub__7851ec624fc6a2ddfb3a3fd44e93d8b18d8716035fed6b012a7f0f6c64a5a224(
     *,
     create: builtins.bool,
     password: typing.Optional[builtins.str] = None,
@@ -2478,7 +2476,7 @@ def _typecheckingstub__71224600c394980584595e72774698e40eebf6d43152bf2a2f64dcb64
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__f2afa24aa78ec9525cc7dabb91a9b3b42c3b56e1e4694a8d1494832aee5b86c5(
+def _typecheckingstub__47fe2ffb52ec756b29ca334a2ae1987a43722871f5bb7c35b62432a321d1e526(
     *,
     name: builtins.str,
     key: typing.Optional[builtins.str] = None,
@@ -2486,7 +2484,7 @@ def _typecheckingstub__f2afa24aa78ec9525cc7dabb91a9b3b42c3b56e1e4694a8d1494832ae
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__1f4db21fa60380bd2fdc3e12317875da9df803230b07542c8d92b58396c623a6(
+def _typecheckingstub__d83511f633f8dadfebf869df0928a67374353487ac624d98967497e41f8fa9b1(
     *,
     critical: typing.Optional[builtins.bool] = None,
     excluded: typing.Optional[typing.Union[CertificateSpecNameConstraintsExcluded, typing.Dict[builtins.str, typing.Any]]] = None,
@@ -2495,7 +2493,7 @@ def _typecheckingstub__1f4db21fa60380bd2fdc3e12317875da9df803230b07542c8d92b5839
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__ff59d70ed5648059c7eaf1d2f1c70adb9c44d5ba599980e29d6527a92b43a885(
+def _typecheckingstub__8d0976928654e8e629f1f82a08b08b5c6f117dd7663971521a380a125906fedb(
     *,
     dns_domains: typing.Optional[typing.Sequence[builtins.str]] = None,
     email_addresses: typing.Optional[typing.Sequence[builtins.str]] = None,
@@ -2505,7 +2503,7 @@ def _typecheckingstub__ff59d70ed5648059c7eaf1d2f1c70adb9c44d5ba599980e29d6527a92
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__7e48a079e63da91d9b67c3dfd831c22a851dd9ccdc0beeacfd8819fac244219b(
+def _typecheckingstub__260e91c2a2e9ace215e39e44f1521abfd4c8cabaa46d1b220217c9d47d39115e(
     *,
     dns_domains: typing.Optional[typing.Sequence[builtins.str]] = None,
     email_addresses: typing.Optional[typing.Sequence[builtins.str]] = None,
@@ -2515,7 +2513,7 @@ def _typecheckingstub__7e48a079e63da91d9b67c3dfd831c22a851dd9ccdc0beeacfd8819fac
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__afab01b347459ff804a3a6be0df1c5c6f9f39deee639f51cd54e8098aeb227a4(
+def _typecheckingstub__36bcc282d0604e910ae09214e5bcddccb308d26087f0d65a21a9f588b97fcbb1(
     *,
     oid: typing.Optional[builtins.str] = None,
     utf8_value: typing.Optional[builtins.str] = None,
@@ -2523,7 +2521,7 @@ def _typecheckingstub__afab01b347459ff804a3a6be0df1c5c6f9f39deee639f51cd54e8098a
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__7df8bbd9f89bffa32fb61f779705ba81e85b7768afce2a542fe41c6b1691d7b5(
+def _typecheckingstub__220a468689c149e00c3fc0c0cf1d12a56cb2dde2132dcb28289de10470291b21(
     *,
     algorithm: typing.Optional[CertificateSpecPrivateKeyAlgorithm] = None,
     encoding: typing.Optional[CertificateSpecPrivateKeyEncoding] = None,
@@ -2533,7 +2531,7 @@ def _typecheckingstub__7df8bbd9f89bffa32fb61f779705ba81e85b7768afce2a542fe41c6b1
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__f32d9df174784036419383532d7709ee61dfd8a13bc731ed37451fdf7023c2d5(
+def _typecheckingstub__467b1e3b7fa82875d257872ed50e5d1283cce3479427c4f33963dccda6bc036f(
     *,
     policy: typing.Optional[CertificateSpecRenewalPolicy] = None,
     windows: typing.Optional[typing.Sequence[typing.Union[CertificateSpecRenewalWindows, typing.Dict[builtins.str, typing.Any]]]] = None,
@@ -2541,7 +2539,7 @@ def _typecheckingstub__f32d9df174784036419383532d7709ee61dfd8a13bc731ed37451fdf7
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__3e4862c230b46232ef45e12c0feb059988b8848d9bab1a9722b51dd25b71de68(
+def _typecheckingstub__148f16b98f95beceb85d25d3bc6ea14ee6822ed8d49ca178adbb0a0aa8b9dda8(
     *,
     cron: builtins.str,
     window_duration: builtins.str,
@@ -2550,7 +2548,7 @@ def _typecheckingstub__3e4862c230b46232ef45e12c0feb059988b8848d9bab1a9722b51dd25
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__06e8455563eb274681b05ef73af52961600bd17d1d221db53b5c4019744020cd(
+def _typecheckingstub__e18d8ebb7f736ee4284249507d86a42a1c74475a7c8c245fad45682c4426fad5(
     *,
     annotations: typing.Optional[typing.Mapping[builtins.str, builtins.str]] = None,
     labels: typing.Optional[typing.Mapping[builtins.str, builtins.str]] = None,
@@ -2558,7 +2556,7 @@ def _typecheckingstub__06e8455563eb274681b05ef73af52961600bd17d1d221db53b5c40197
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__f801579b1d1552c0aea7a15e7d960ec254c8eb2611ca53a3889b7717a51b195a(
+def _typecheckingstub__ffdbbffa2626d30ab5da49bd0a0ce747d249ec21f3aee126419cf00c72d0deb1(
     *,
     countries: typing.Optional[typing.Sequence[builtins.str]] = None,
     localities: typing.Optional[typing.Sequence[builtins.str]] = None,

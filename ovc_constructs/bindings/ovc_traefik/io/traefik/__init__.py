@@ -41,7 +41,7 @@ else:
 class IngressRouteTcp(
     _cdk8s_d3d9af27.ApiObject,
     metaclass=jsii.JSIIMeta,
-    jsii_type="traefik_ingressroutetcp_iotraefik.IngressRouteTcp",
+    jsii_type="ovc_traefik_iotraefik.IngressRouteTcp",
 ):
     '''IngressRouteTCP is the CRD implementation of a Traefik TCP Router.
 
@@ -64,7 +64,7 @@ class IngressRouteTcp(
         :param spec: IngressRouteTCPSpec defines the desired state of IngressRouteTCP.
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__f8448bf66b423fbae4b3f62fe7e2eac99eda442dc154e034719843a22233e73f)
+            type_hints = cached_type_hints(_typecheckingstub__29137112454a6db291d2962b0cff5cb1ea943c732790cefbaef8051fa36a39be)
             check_type(argname="argument scope", value=scope, expected_type=type_hints["scope"])
             check_type(argname="argument id", value=id, expected_type=type_hints["id"])
         props = IngressRouteTcpProps(metadata=metadata, spec=spec)
@@ -103,7 +103,7 @@ class IngressRouteTcp(
 
 
 @jsii.data_type(
-    jsii_type="traefik_ingressroutetcp_iotraefik.IngressRouteTcpProps",
+    jsii_type="ovc_traefik_iotraefik.IngressRouteTcpProps",
     jsii_struct_bases=[],
     name_mapping={"metadata": "metadata", "spec": "spec"},
 )
@@ -126,7 +126,7 @@ class IngressRouteTcpProps:
         if isinstance(spec, dict):
             spec = IngressRouteTcpSpec(**spec)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__f9a4e84410d083bfda4f4ea449b688018c4ee4b617db3564b772f6b0e3be87eb)
+            type_hints = cached_type_hints(_typecheckingstub__d2af3f0a26753c91d208c393b1b9a9a0351c32c86d79dcaf2f7f2d826c8c2ae6)
             check_type(argname="argument metadata", value=metadata, expected_type=type_hints["metadata"])
             check_type(argname="argument spec", value=spec, expected_type=type_hints["spec"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
@@ -166,7 +166,7 @@ class IngressRouteTcpProps:
 
 
 @jsii.data_type(
-    jsii_type="traefik_ingressroutetcp_iotraefik.IngressRouteTcpSpec",
+    jsii_type="ovc_traefik_iotraefik.IngressRouteTcpSpec",
     jsii_struct_bases=[],
     name_mapping={
         "routes": "routes",
@@ -196,7 +196,7 @@ class IngressRouteTcpSpec:
         if isinstance(tls, dict):
             tls = IngressRouteTcpSpecTls(**tls)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__6e81230c17cedcdcee6121bde3b228470e457ae8c9eb506eb5d7f45602fd0337)
+            type_hints = cached_type_hints(_typecheckingstub__614fda62e131059856fa873c154382f7a5b584e3a3b97e9a76a6487119a8daa6)
             check_type(argname="argument routes", value=routes, expected_type=type_hints["routes"])
             check_type(argname="argument entry_points", value=entry_points, expected_type=type_hints["entry_points"])
             check_type(argname="argument ingress_class_name", value=ingress_class_name, expected_type=type_hints["ingress_class_name"])
@@ -267,7 +267,7 @@ class IngressRouteTcpSpec:
 
 
 @jsii.data_type(
-    jsii_type="traefik_ingressroutetcp_iotraefik.IngressRouteTcpSpecRoutes",
+    jsii_type="ovc_traefik_iotraefik.IngressRouteTcpSpecRoutes",
     jsii_struct_bases=[],
     name_mapping={
         "match": "match",
@@ -298,7 +298,7 @@ class IngressRouteTcpSpecRoutes:
         :schema: IngressRouteTcpSpecRoutes
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__5755a74e8df9f3e11c52ce5d98daf0b4c2523cecd6bddbd632ef4e00c45410b0)
+            type_hints = cached_type_hints(_typecheckingstub__df81fbe82ca2e2d7ad40f8805c658d697fe0f139b115d1e0485789727c0c4ea4)
             check_type(argname="argument match", value=match, expected_type=type_hints["match"])
             check_type(argname="argument middlewares", value=middlewares, expected_type=type_hints["middlewares"])
             check_type(argname="argument priority", value=priority, expected_type=type_hints["priority"])
@@ -385,7 +385,7 @@ class IngressRouteTcpSpecRoutes:
 
 
 @jsii.data_type(
-    jsii_type="traefik_ingressroutetcp_iotraefik.IngressRouteTcpSpecRoutesMiddlewares",
+    jsii_type="ovc_traefik_iotraefik.IngressRouteTcpSpecRoutesMiddlewares",
     jsii_struct_bases=[],
     name_mapping={"name": "name", "namespace": "namespace"},
 )
@@ -404,7 +404,7 @@ class IngressRouteTcpSpecRoutesMiddlewares:
         :schema: IngressRouteTcpSpecRoutesMiddlewares
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__4382c0406c16fb2633a1e144f892f8b135fd9eaee45ff9edf7b23557832220e7)
+            type_hints = cached_type_hints(_typecheckingstub__f8c434210da0f975f31f423b90a31557e51a4d72cd0ffb0516e493636a3d3323)
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
             check_type(argname="argument namespace", value=namespace, expected_type=type_hints["namespace"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
@@ -445,7 +445,7 @@ class IngressRouteTcpSpecRoutesMiddlewares:
 
 
 @jsii.data_type(
-    jsii_type="traefik_ingressroutetcp_iotraefik.IngressRouteTcpSpecRoutesServices",
+    jsii_type="ovc_traefik_iotraefik.IngressRouteTcpSpecRoutesServices",
     jsii_struct_bases=[],
     name_mapping={
         "name": "name",
@@ -493,7 +493,7 @@ class IngressRouteTcpSpecRoutesServices:
         if isinstance(proxy_protocol, dict):
             proxy_protocol = IngressRouteTcpSpecRoutesServicesProxyProtocol(**proxy_protocol)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__abaa264e149119a654ce62af87673007e2b0b7a8125bdd124ffbfddcfc9c0f47)
+            type_hints = cached_type_hints(_typecheckingstub__34439947749787bcd8962ea0d2e73f97a703becbcf756f02e055fa78f74ea1bd)
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
             check_type(argname="argument port", value=port, expected_type=type_hints["port"])
             check_type(argname="argument namespace", value=namespace, expected_type=type_hints["namespace"])
@@ -651,7 +651,7 @@ class IngressRouteTcpSpecRoutesServices:
 
 class IngressRouteTcpSpecRoutesServicesPort(
     metaclass=jsii.JSIIMeta,
-    jsii_type="traefik_ingressroutetcp_iotraefik.IngressRouteTcpSpecRoutesServicesPort",
+    jsii_type="ovc_traefik_iotraefik.IngressRouteTcpSpecRoutesServicesPort",
 ):
     '''Port defines the port of a Kubernetes Service.
 
@@ -667,7 +667,7 @@ class IngressRouteTcpSpecRoutesServicesPort(
         :param value: -
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__0489304889a5595dfc2870aa6fd610c0b41de3f350a1a4a4ad09b5f114b53a40)
+            type_hints = cached_type_hints(_typecheckingstub__d86f5f0b3b776ac526525df9f3d9ce58d02c59c9855b4c42d27c1344e2911299)
             check_type(argname="argument value", value=value, expected_type=type_hints["value"])
         return typing.cast("IngressRouteTcpSpecRoutesServicesPort", jsii.sinvoke(cls, "fromNumber", [value]))
 
@@ -681,7 +681,7 @@ class IngressRouteTcpSpecRoutesServicesPort(
         :param value: -
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__e0efe83ddd39774799d2dcbe4d8193a8ea4e02a65075efa6e0676def54d91440)
+            type_hints = cached_type_hints(_typecheckingstub__52152df1f7266b604544b275dc8024151ac01549672da77972372154cc02c6b9)
             check_type(argname="argument value", value=value, expected_type=type_hints["value"])
         return typing.cast("IngressRouteTcpSpecRoutesServicesPort", jsii.sinvoke(cls, "fromString", [value]))
 
@@ -692,7 +692,7 @@ class IngressRouteTcpSpecRoutesServicesPort(
 
 
 @jsii.data_type(
-    jsii_type="traefik_ingressroutetcp_iotraefik.IngressRouteTcpSpecRoutesServicesProxyProtocol",
+    jsii_type="ovc_traefik_iotraefik.IngressRouteTcpSpecRoutesServicesProxyProtocol",
     jsii_struct_bases=[],
     name_mapping={"version": "version"},
 )
@@ -707,7 +707,7 @@ class IngressRouteTcpSpecRoutesServicesProxyProtocol:
         :schema: IngressRouteTcpSpecRoutesServicesProxyProtocol
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__15807979df7919b69cc041c6b4a600774b39fa034da5efab761808ae2b081588)
+            type_hints = cached_type_hints(_typecheckingstub__19a8f7756a67fa53891b2ba9c5690a47fe750dc0d3a4ee759284cb9b1bd2e52c)
             check_type(argname="argument version", value=version, expected_type=type_hints["version"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
         if version is not None:
@@ -734,9 +734,7 @@ class IngressRouteTcpSpecRoutesServicesProxyProtocol:
         )
 
 
-@jsii.enum(
-    jsii_type="traefik_ingressroutetcp_iotraefik.IngressRouteTcpSpecRoutesSyntax"
-)
+@jsii.enum(jsii_type="ovc_traefik_iotraefik.IngressRouteTcpSpecRoutesSyntax")
 class IngressRouteTcpSpecRoutesSyntax(enum.Enum):
     '''Syntax defines the router's rule syntax. More info: https://doc.traefik.io/traefik/v3.7/reference/routing-configuration/tcp/routing/rules-and-priority/#rulesyntax.
 
@@ -752,7 +750,7 @@ class IngressRouteTcpSpecRoutesSyntax(enum.Enum):
 
 
 @jsii.data_type(
-    jsii_type="traefik_ingressroutetcp_iotraefik.IngressRouteTcpSpecTls",
+    jsii_type="ovc_traefik_iotraefik.IngressRouteTcpSpecTls",
     jsii_struct_bases=[],
     name_mapping={
         "cert_resolver": "certResolver",
@@ -792,7 +790,7 @@ class IngressRouteTcpSpecTls:
         if isinstance(store, dict):
             store = IngressRouteTcpSpecTlsStore(**store)
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__5acff04862f70c94620a07d58023b7102010a40b6aa3959c8b3b4708c0ff6e66)
+            type_hints = cached_type_hints(_typecheckingstub__f56a3665d9b78d5aa926eedf1ed448dc4fa29a2012e18d793d70d3bb84643159)
             check_type(argname="argument cert_resolver", value=cert_resolver, expected_type=type_hints["cert_resolver"])
             check_type(argname="argument domains", value=domains, expected_type=type_hints["domains"])
             check_type(argname="argument options", value=options, expected_type=type_hints["options"])
@@ -890,7 +888,7 @@ class IngressRouteTcpSpecTls:
 
 
 @jsii.data_type(
-    jsii_type="traefik_ingressroutetcp_iotraefik.IngressRouteTcpSpecTlsDomains",
+    jsii_type="ovc_traefik_iotraefik.IngressRouteTcpSpecTlsDomains",
     jsii_struct_bases=[],
     name_mapping={"main": "main", "sans": "sans"},
 )
@@ -909,7 +907,7 @@ class IngressRouteTcpSpecTlsDomains:
         :schema: IngressRouteTcpSpecTlsDomains
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__de7e0f1e60a0b902cff436687071672456acba9664211d4f16aa9c3957b4d1f1)
+            type_hints = cached_type_hints(_typecheckingstub__4e8706b407da7e06fb87e4c5b9562adaee9587daa597d0e00f60f773b85be871)
             check_type(argname="argument main", value=main, expected_type=type_hints["main"])
             check_type(argname="argument sans", value=sans, expected_type=type_hints["sans"])
         self._values: typing.Dict[builtins.str, typing.Any] = {}
@@ -949,7 +947,7 @@ class IngressRouteTcpSpecTlsDomains:
 
 
 @jsii.data_type(
-    jsii_type="traefik_ingressroutetcp_iotraefik.IngressRouteTcpSpecTlsOptions",
+    jsii_type="ovc_traefik_iotraefik.IngressRouteTcpSpecTlsOptions",
     jsii_struct_bases=[],
     name_mapping={"name": "name", "namespace": "namespace"},
 )
@@ -971,7 +969,7 @@ class IngressRouteTcpSpecTlsOptions:
         :schema: IngressRouteTcpSpecTlsOptions
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__d205a9cf5d85a741cab13eb4b7b80049e09e42c50fa8431c23f8313373877de0)
+            type_hints = cached_type_hints(_typecheckingstub__9adb5436685970a179a6f8068d1f819db212f4f3526cc164ddb9f9426aa3c1b7)
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
             check_type(argname="argument namespace", value=namespace, expected_type=type_hints["namespace"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
@@ -1012,7 +1010,7 @@ class IngressRouteTcpSpecTlsOptions:
 
 
 @jsii.data_type(
-    jsii_type="traefik_ingressroutetcp_iotraefik.IngressRouteTcpSpecTlsStore",
+    jsii_type="ovc_traefik_iotraefik.IngressRouteTcpSpecTlsStore",
     jsii_struct_bases=[],
     name_mapping={"name": "name", "namespace": "namespace"},
 )
@@ -1033,7 +1031,7 @@ class IngressRouteTcpSpecTlsStore:
         :schema: IngressRouteTcpSpecTlsStore
         '''
         if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__6faf37558ef74ed4b78776880d2e3eee038cc1e1ccae9ce6a10b04bd01fc4c92)
+            type_hints = cached_type_hints(_typecheckingstub__798b19dd6245ded9421d78fc1c6ccd4d145be4b9454b7d51f04becfe1e860cad)
             check_type(argname="argument name", value=name, expected_type=type_hints["name"])
             check_type(argname="argument namespace", value=namespace, expected_type=type_hints["namespace"])
         self._values: typing.Dict[builtins.str, typing.Any] = {
@@ -1091,7 +1089,7 @@ __all__ = [
 
 publication.publish()
 
-def _typecheckingstub__f8448bf66b423fbae4b3f62fe7e2eac99eda442dc154e034719843a22233e73f(
+def _typecheckingstub__29137112454a6db291d2962b0cff5cb1ea943c732790cefbaef8051fa36a39be(
     scope: _constructs_77d1e7e8.Construct,
     id: builtins.str,
     *,
@@ -1101,7 +1099,7 @@ def _typecheckingstub__f8448bf66b423fbae4b3f62fe7e2eac99eda442dc154e034719843a22
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__f9a4e84410d083bfda4f4ea449b688018c4ee4b617db3564b772f6b0e3be87eb(
+def _typecheckingstub__d2af3f0a26753c91d208c393b1b9a9a0351c32c86d79dcaf2f7f2d826c8c2ae6(
     *,
     metadata: typing.Union[_cdk8s_d3d9af27.ApiObjectMetadata, typing.Dict[builtins.str, typing.Any]],
     spec: typing.Union[IngressRouteTcpSpec, typing.Dict[builtins.str, typing.Any]],
@@ -1109,7 +1107,7 @@ def _typecheckingstub__f9a4e84410d083bfda4f4ea449b688018c4ee4b617db3564b772f6b0e
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__6e81230c17cedcdcee6121bde3b228470e457ae8c9eb506eb5d7f45602fd0337(
+def _typecheckingstub__614fda62e131059856fa873c154382f7a5b584e3a3b97e9a76a6487119a8daa6(
     *,
     routes: typing.Sequence[typing.Union[IngressRouteTcpSpecRoutes, typing.Dict[builtins.str, typing.Any]]],
     entry_points: typing.Optional[typing.Sequence[builtins.str]] = None,
@@ -1119,7 +1117,7 @@ def _typecheckingstub__6e81230c17cedcdcee6121bde3b228470e457ae8c9eb506eb5d7f4560
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__5755a74e8df9f3e11c52ce5d98daf0b4c2523cecd6bddbd632ef4e00c45410b0(
+def _typecheckingstub__df81fbe82ca2e2d7ad40f8805c658d697fe0f139b115d1e0485789727c0c4ea4(
     *,
     match: builtins.str,
     middlewares: typing.Optional[typing.Sequence[typing.Union[IngressRouteTcpSpecRoutesMiddlewares, typing.Dict[builtins.str, typing.Any]]]] = None,
@@ -1130,7 +1128,7 @@ def _typecheckingstub__5755a74e8df9f3e11c52ce5d98daf0b4c2523cecd6bddbd632ef4e00c
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__4382c0406c16fb2633a1e144f892f8b135fd9eaee45ff9edf7b23557832220e7(
+def _typecheckingstub__f8c434210da0f975f31f423b90a31557e51a4d72cd0ffb0516e493636a3d3323(
     *,
     name: builtins.str,
     namespace: typing.Optional[builtins.str] = None,
@@ -1138,7 +1136,7 @@ def _typecheckingstub__4382c0406c16fb2633a1e144f892f8b135fd9eaee45ff9edf7b235578
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__abaa264e149119a654ce62af87673007e2b0b7a8125bdd124ffbfddcfc9c0f47(
+def _typecheckingstub__34439947749787bcd8962ea0d2e73f97a703becbcf756f02e055fa78f74ea1bd(
     *,
     name: builtins.str,
     port: IngressRouteTcpSpecRoutesServicesPort,
@@ -1154,26 +1152,26 @@ def _typecheckingstub__abaa264e149119a654ce62af87673007e2b0b7a8125bdd124ffbfddcf
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__0489304889a5595dfc2870aa6fd610c0b41de3f350a1a4a4ad09b5f114b53a40(
+def _typecheckingstub__d86f5f0b3b776ac526525df9f3d9ce58d02c59c9855b4c42d27c1344e2911299(
     value: jsii.Number,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__e0efe83ddd39774799d2dcbe4d8193a8ea4e02a65075efa6e0676def54d91440(
+def _typecheckingstub__52152df1f7266b604544b275dc8024151ac01549672da77972372154cc02c6b9(
     value: builtins.str,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__15807979df7919b69cc041c6b4a600774b39fa034da5efab761808ae2b081588(
+def _typecheckingstub__19a8f7756a67fa53891b2ba9c5690a47fe750dc0d3a4ee759284cb9b1bd2e52c(
     *,
     version: typing.Optional[jsii.Number] = None,
 ) -> None:
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__5acff04862f70c94620a07d58023b7102010a40b6aa3959c8b3b4708c0ff6e66(
+def _typecheckingstub__f56a3665d9b78d5aa926eedf1ed448dc4fa29a2012e18d793d70d3bb84643159(
     *,
     cert_resolver: typing.Optional[builtins.str] = None,
     domains: typing.Optional[typing.Sequence[typing.Union[IngressRouteTcpSpecTlsDomains, typing.Dict[builtins.str, typing.Any]]]] = None,
@@ -1185,7 +1183,7 @@ def _typecheckingstub__5acff04862f70c94620a07d58023b7102010a40b6aa3959c8b3b4708c
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__de7e0f1e60a0b902cff436687071672456acba9664211d4f16aa9c3957b4d1f1(
+def _typecheckingstub__4e8706b407da7e06fb87e4c5b9562adaee9587daa597d0e00f60f773b85be871(
     *,
     main: typing.Optional[builtins.str] = None,
     sans: typing.Optional[typing.Sequence[builtins.str]] = None,
@@ -1193,7 +1191,7 @@ def _typecheckingstub__de7e0f1e60a0b902cff436687071672456acba9664211d4f16aa9c395
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__d205a9cf5d85a741cab13eb4b7b80049e09e42c50fa8431c23f8313373877de0(
+def _typecheckingstub__9adb5436685970a179a6f8068d1f819db212f4f3526cc164ddb9f9426aa3c1b7(
     *,
     name: builtins.str,
     namespace: typing.Optional[builtins.str] = None,
@@ -1201,7 +1199,7 @@ def _typecheckingstub__d205a9cf5d85a741cab13eb4b7b80049e09e42c50fa8431c23f831337
     """Type checking stubs"""
     pass
 
-def _typecheckingstub__6faf37558ef74ed4b78776880d2e3eee038cc1e1ccae9ce6a10b04bd01fc4c92(
+def _typecheckingstub__798b19dd6245ded9421d78fc1c6ccd4d145be4b9454b7d51f04becfe1e860cad(
     *,
     name: builtins.str,
     namespace: typing.Optional[builtins.str] = None,

@@ -18,10 +18,10 @@ import cdk8s._jsii
 import constructs._jsii
 
 __jsii_assembly__ = jsii.JSIIAssembly.load(
-    "certmanager_certificate_iocert-manager",
+    "ovc_certmanager_iocert-manager",
     "0.0.0",
     __name__[0:-6],
-    "certmanager_certificate_iocert-manager@0.0.0.jsii.tgz",
+    "ovc_certmanager_iocert-manager@0.0.0.jsii.tgz",
 )
 
 __all__ = [
