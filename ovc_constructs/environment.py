@@ -545,20 +545,20 @@ class Release(StrictModel):
 class Paths(StrictModel):
     """Host paths shared by several components (seed 000)."""
 
-    billing: HostPath = Field("/var/ovc/billing", description="capnp billing files, synced to all nodes")
-    influx: HostPath = Field("/var/ovc/influx", description="InfluxDB data, synced to all nodes")
-    ssh: HostPath = Field("/var/ovc/.ssh", description="the G8's root SSH key pair, mounted at /root/.ssh (mode 0700)")
+    billing: HostPath = Field(default="/var/ovc/billing", description="capnp billing files, synced to all nodes")
+    influx: HostPath = Field(default="/var/ovc/influx", description="InfluxDB data, synced to all nodes")
+    ssh: HostPath = Field(default="/var/ovc/.ssh", description="the G8's root SSH key pair, mounted at /root/.ssh (mode 0700)")
 
 
 class MongoBackup(StrictModel):
     schedule: Cron = "30 2 * * *"
-    retention_days: int = Field(7, ge=1, le=365)
+    retention_days: int = Field(default=7, ge=1, le=365)
     host_path: HostPath = "/var/ovc/backups/mongodb"
 
 
 class MongoSettings(StrictModel):
     image: Image = "mongo:3.4"
-    host_path: HostPath = Field("/var/ovc/mongodb", description="local PersistentVolume path on every node")
+    host_path: HostPath = Field(default="/var/ovc/mongodb", description="local PersistentVolume path on every node")
     storage_size: Quantity = "20Gi"
     resources: Resources = resources("250m", "512Mi", "2", "2Gi")
     backup: MongoBackup = MongoBackup()
@@ -575,7 +575,7 @@ class TlsSettings(StrictModel):
     written by cert-manager or existing (never a key in the output)."""
 
     mode: Literal["cert-manager", "secret"] = Field(
-        "cert-manager", description="cert-manager: one Certificate per distinct certificate name; secret: the Secrets exist")
+        default="cert-manager", description="cert-manager: one Certificate per distinct certificate name; secret: the Secrets exist")
     issuer_kind: Literal["ClusterIssuer", "Issuer"] = "ClusterIssuer"
     issuer_name: DnsSubdomain = "letsencrypt"
 
@@ -606,7 +606,7 @@ class PortalSettings(StrictModel):
     redis_image: Image = "redis:3.2"
     public: PublicSettings = PublicSettings()
     tls: TlsSettings = TlsSettings()
-    maintenance: bool = Field(False, description="serve a maintenance page (503) for everything but /jslib, without ovs/novnc/defense (upgrades)")
+    maintenance: bool = Field(default=False, description="serve a maintenance page (503) for everything but /jslib, without ovs/novnc/defense (upgrades)")
     virtual_hosts: list[VirtualHost] = Field(default_factory=list, description="extra names <name>.<fqdn> proxied to an upstream")
     dns_resolver: Resolver = Field(
         default="kube-dns.kube-system.svc.cluster.local",
@@ -627,8 +627,8 @@ class AgentSettings(StrictModel):
     agentcontroller_image: Image = "openvcloud/cb_master:2.4.5.3"
     jsagent_image: Image = "openvcloud/cb_master:2.4.5.3"
     redis_image: Image = "redis:3.2"
-    node_port: NodePort = Field(30444, description="agentcontroller on the management IPs")
-    general_jsagent: bool = Field(True, description="the general-purpose jsagent of seed 001")
+    node_port: NodePort = Field(default=30444, description="agentcontroller on the management IPs")
+    general_jsagent: bool = Field(default=True, description="the general-purpose jsagent of seed 001")
     agentcontroller_resources: Resources = resources("100m", "256Mi", "1", "1Gi")
     jsagent_resources: Resources = resources("100m", "256Mi", "1", "1Gi")
     redis_resources: Resources = resources("20m", "32Mi", "500m", "160Mi")
@@ -642,7 +642,7 @@ class SyncFolder(StrictModel):
 class BillingSyncSettings(StrictModel):
     enabled: bool = True
     image: Image = "syncthing/syncthing:0.14"
-    secret_name: DnsSubdomain = Field("billing-sync", description="Secret with <node>-cert.pem, <node>-key.pem and apikey")
+    secret_name: DnsSubdomain = Field(default="billing-sync", description="Secret with <node>-cert.pem, <node>-key.pem and apikey")
     folders: list[SyncFolder] = Field(
         default_factory=list,
         description="folders synced besides billing, influx and grafana (FACTS: pxeboot, ssl, .ssh, 0-access, ...)",
@@ -657,11 +657,11 @@ class InfluxSettings(StrictModel):
 
 
 class GrafanaSettings(StrictModel):
-    image: Image = Field("grafana/grafana:5.0.0", description=(
+    image: Image = Field(default="grafana/grafana:5.0.0", description=(
         "5.0 or later: file provisioning of the datasource and dashboards and the /d/<uid>/<slug> URLs the portal "
         "links first exist in 5.0 (seed 000's 3.1 has neither); 5.0.0 is what release 2.4.5.3 pins"))
-    admin_secret: DnsSubdomain = Field("grafana-admin", description="existing Secret with key admin-password")
-    host_path: HostPath = Field("/var/ovc/grafana", description="Grafana's database, synced by BillingSync")
+    admin_secret: DnsSubdomain = Field(default="grafana-admin", description="existing Secret with key admin-password")
+    host_path: HostPath = Field(default="/var/ovc/grafana", description="Grafana's database, synced by BillingSync")
     resources: Resources = resources("50m", "128Mi", "1", "512Mi")
 
 
@@ -682,16 +682,16 @@ class PxeSettings(StrictModel):
     """PXE for the G8's cpu and storage nodes: DHCP, DNS and TFTP (dnsmasq), the OS-image HTTP server and the apt
     repository, on the management gateway address (`networks.management.gateway`) put on `interface`."""
 
-    dnsmasq_image: Image = Field("openvcloud/pxeboot:2.4.0", description="image with dnsmasq (and busybox ip)")
-    http_image: Image = Field("openvcloud/pxeboot-httpd:2.4.0", description="serves the OS install images (busybox httpd)")
-    init_image: Image = Field("openvcloud/pxeboot-init:2.4.0", description="fills the TFTP root and the images from its /source")
-    apt_image: Image = Field("nginx:1.12", description="serves the apt repository")
-    interface: Interface = Field("mgmt", description="the controllers' management interface; PxeBoot adds the gateway address to it")
-    node_label: LabelKey = Field("openvcloud.io/pxeboot", description="PxeBoot runs only on controllers labelled <node_label>=true")
+    dnsmasq_image: Image = Field(default="openvcloud/pxeboot:2.4.0", description="image with dnsmasq (and busybox ip)")
+    http_image: Image = Field(default="openvcloud/pxeboot-httpd:2.4.0", description="serves the OS install images (busybox httpd)")
+    init_image: Image = Field(default="openvcloud/pxeboot-init:2.4.0", description="fills the TFTP root and the images from its /source")
+    apt_image: Image = Field(default="nginx:1.12", description="serves the apt repository")
+    interface: Interface = Field(default="mgmt", description="the controllers' management interface; PxeBoot adds the gateway address to it")
+    node_label: LabelKey = Field(default="openvcloud.io/pxeboot", description="PxeBoot runs only on controllers labelled <node_label>=true")
     dhcp_range_start: Optional[IPv4] = Field(default=None, description="absent: only the reservations get addresses (static range)")
     dhcp_range_end: Optional[IPv4] = None
-    lease_time: str = Field("12h", pattern=r"^[0-9]+[smhd]?$|^infinite$")
-    next_server: Optional[IPv4] = Field(None, description="TFTP server given to clients; default: the management gateway")
+    lease_time: str = Field(default="12h", pattern=r"^[0-9]+[smhd]?$|^infinite$")
+    next_server: Optional[IPv4] = Field(default=None, description="TFTP server given to clients; default: the management gateway")
     dns_servers: list[IPv4] = Field(default_factory=lambda: ["8.8.8.8", "8.8.4.4"],
                                     description="upstream DNS servers for names outside <subdomain>")
     reservations: list[Reservation] = Field(
@@ -706,7 +706,7 @@ class PxeSettings(StrictModel):
     apt_port: UnprivilegedPort = 8081
     bios_boot_file: TftpPath = "pxelinux.0"
     uefi_boot_file: TftpPath = "bootx64.efi"
-    privileged: bool = Field(False, description="run dnsmasq privileged instead of with NET_ADMIN, NET_BIND_SERVICE, NET_RAW")
+    privileged: bool = Field(default=False, description="run dnsmasq privileged instead of with NET_ADMIN, NET_BIND_SERVICE, NET_RAW")
     dnsmasq_resources: Resources = resources("20m", "32Mi", "500m", "128Mi")
     http_resources: Resources = resources("10m", "16Mi", "500m", "128Mi")
 
@@ -723,7 +723,7 @@ class ServiceSettings(StrictModel):
 
 class ManagementSettings(ServiceSettings):
     image: Image = "openvcloud/management:2.4.5.3"
-    node_port: Optional[NodePort] = Field(32205, description="NodePort of SSH (port 2205)")
+    node_port: Optional[NodePort] = Field(default=32205, description="NodePort of SSH (port 2205)")
     host_keys_host_path: HostPath = Field(default="/var/ovc/management-hostkeys", description="sshd's configuration and host keys (synced)")
 
 
@@ -841,7 +841,7 @@ class Environment(StrictModel):
         default_factory=list, description="Existing docker-registry Secrets, e.g. regcred (seed 002)"
     )
     helper_image: Image = Field(
-        "busybox:1.36", description="Small image for dependency-wait init containers"
+        default="busybox:1.36", description="Small image for dependency-wait init containers"
     )
     paths: Paths = Paths()
     node_capacity: NodeCapacity = NodeCapacity()
@@ -853,7 +853,7 @@ class Environment(StrictModel):
     influxdb: InfluxSettings = InfluxSettings()
     grafana: GrafanaSettings = GrafanaSettings()
     stats_collector: StatsCollectorSettings = StatsCollectorSettings()
-    pxe: Optional[PxeSettings] = Field(None, description="absent: no PxeBoot")
+    pxe: Optional[PxeSettings] = Field(default=None, description="absent: no PxeBoot")
     management_pod: ManagementSettings = ManagementSettings()
     zero_access: ZeroAccessSettings = ZeroAccessSettings()
     uptime_monitor: UptimeMonitorSettings = UptimeMonitorSettings()
