@@ -41,7 +41,7 @@ def main(argv: list[str]) -> int:
 def _main(argv: list[str]) -> int:
     """`--check` only validates every environment file and the output directory (what `make synth` runs
     before cdk8s synth, so that a refusal is one clean line)."""
-    from ovc_constructs.synth import MANIFEST, SUFFIX, check_output, load_all, publish, synthesize
+    from ovc_constructs.synth import MANIFEST, check_output, load_all, output_names, publish, synthesize
 
     environments_dir = Path(os.environ.get("OVC_ENVIRONMENTS", ROOT / "apps" / "environments"))
     dist = Path(os.environ.get("OVC_DIST", ROOT / "dist"))
@@ -57,7 +57,7 @@ def _main(argv: list[str]) -> int:
         return EXIT_BAD_INPUT
     force = "--force" in argv or os.environ.get("OVC_DIST_FORCE", "") not in ("", "0")
     # A directory holding other files, or a file of ours changed by someone: one line, exit 2, before synthesizing.
-    check_output(dist, force=force, names=[f"{e.name}{SUFFIX}" for e in environments])
+    check_output(dist, force=force, names=[n for e in environments for n in output_names(e.name)])
     if "--check" in argv:
         with _writing(dist):  # what publish needs: the directory (made if missing) takes a new file; else exit 3 here
             check_writable(dist / MANIFEST)

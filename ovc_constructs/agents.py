@@ -39,6 +39,9 @@ class AgentController(Component):
 
     health_path = "/ping"
 
+    default_name = "agentcontroller"
+    role = "controller"
+
     def __init__(
         self,
         scope: Construct,
@@ -50,9 +53,10 @@ class AgentController(Component):
         billing_host_path: str = "/var/ovc/billing",
         site: Optional[Site] = None,
         exposure: Exposure = Exposure.INTERNAL | Exposure.KUBERNETES,
+        name: Optional[str] = None,
     ) -> None:
         site = site or osis.site
-        super().__init__(scope, id, site=site, name="agentcontroller", role="controller", image=settings.agentcontroller_image)
+        super().__init__(scope, id, site=site, name=name, image=settings.agentcontroller_image)
         controller = container(
             "agentcontroller",
             settings.agentcontroller_image,
@@ -81,6 +85,9 @@ class GeneralJsAgent(Component):
     """The controller jsagent (seed 001; `controller-jsagent` of contract §3.4) that runs jumpscripts not tied
     to a node, with its own redis, roles controller,node and machine GUID 000000000001."""
 
+    default_name = "jsagent"
+    role = "worker"
+
     def __init__(
         self,
         scope: Construct,
@@ -93,9 +100,10 @@ class GeneralJsAgent(Component):
         billing_host_path: str = "/var/ovc/billing",
         ssh_host_path: str = "/var/ovc/.ssh",
         site: Optional[Site] = None,
+        name: Optional[str] = None,
     ) -> None:
         site = site or osis.site
-        super().__init__(scope, id, site=site, name="jsagent", role="worker", image=settings.jsagent_image)
+        super().__init__(scope, id, site=site, name=name, image=settings.jsagent_image)
         # It reaches the nodes over SSH with the G8's root key (contract §3.4).
         agent, volumes = _jsagent_with_redis(settings, billing_host_path, mounts=[mount("root-ssh", ROOT_SSH_DIR)])
         configure = jumpscale.system_init(settings.jsagent_image, roles=("controller", "node"), machine_guid=CONTROLLER_JSAGENT_GUID)

@@ -35,6 +35,9 @@ class BillingSync(Component):
     `spec.nodeName`. Device IDs are public and come from the environment file.
     """
 
+    default_name = "billing-sync"
+    role = "replication"
+
     def __init__(
         self,
         scope: Construct,
@@ -45,8 +48,9 @@ class BillingSync(Component):
         folders: Sequence[tuple[str, str]],
         settings: BillingSyncSettings = BillingSyncSettings(),
         mongo: Optional[ReplicatedMongo] = None,
+        name: Optional[str] = None,
     ) -> None:
-        super().__init__(scope, id, site=site, name="billing-sync", role="replication", image=settings.image)
+        super().__init__(scope, id, site=site, name=name, image=settings.image)
         missing = [n for n in site.node_names if not is_valid_device_id(device_ids.get(n, ""))]
         if missing:
             raise ValueError(f"BillingSync needs a valid Syncthing device ID for every node; missing or invalid for {missing}")
@@ -60,7 +64,7 @@ class BillingSync(Component):
         self.peers = [Peer(n.name, device_ids[n.name], n.management_ip) for n in site.nodes]
         # One shared config plus each node's listen address: linear in the number of controllers.
         self.shared_config = render_shared_config(self.peers, self.folders)
-        config_map = k8s.KubeConfigMap(
+        k8s.KubeConfigMap(
             self, "config", metadata=self.metadata(),
             data={"config.xml": self.shared_config, **{f"{peer.name}.address": peer.address for peer in self.peers}},
         )
@@ -95,7 +99,7 @@ class BillingSync(Component):
                 containers=[syncthing],
                 init_containers=[pick],
                 volumes=[
-                    config_map_volume("templates", config_map.name),
+                    config_map_volume("templates", self.name),
                     secret_volume("identity", settings.secret_name),
                     empty_dir("config", "1Gi"),
                     empty_dir("tmp"),

@@ -5,6 +5,7 @@ from cdk8s import Chart
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
+from . import ordering
 from .component import PART_OF, Component, cluster_scoped
 from .environment import CB_MASTER, Environment, InvalidEnvironment
 from .agents import AgentController, GeneralJsAgent
@@ -26,6 +27,7 @@ class G8Chart(Chart):
     """The namespace, the system config, the release manifest, default-deny ingress, and every G8 component.
 
     Resource names are contracts (the images dial `mongo`, `osis`, ...), so no name hashes are added.
+    Every object carries its sync wave (docs/operations.md), stamped at synthesis.
     """
 
     def __init__(self, scope: Construct, id: str, *, environment: Environment) -> None:
@@ -136,14 +138,22 @@ class G8Chart(Chart):
             else None
         )
 
-        # Last, so it sees every component's directories; first in apply order.
+        # Last, so it sees every component's directories; first in apply order (wave 0, see to_json).
         components = self.components
         ssh = environment.ssh
         root_ssh_key = RootSshKey(environment.paths.ssh, ssh.private_key.secret, ssh.private_key.key, ssh.public_key)
         self.host_directories = HostDirectories(self, "host-directories", site=self.site, directories=host_directory_plan(components),
                                                 root_ssh_key=root_ssh_key)
-        for component in components:
-            component.node.add_dependency(self.host_directories)
+
+    @property
+    def applyset_parent(self) -> str:
+        """The Secret that holds this G8's ApplySet inventory: `kubectl apply --prune --applyset=secret/<this>`."""
+        return ordering.applyset_parent(self.node.id)
+
+    def to_json(self) -> list:
+        documents = super().to_json()
+        component_waves = ordering.waves(self.components, first=self.host_directories)
+        return ordering.stamp(documents, component_waves=component_waves)
 
     @property
     def components(self) -> list[Component]:

@@ -171,18 +171,51 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
     migrated.add_argument("--grid-id", required=True, type=int, help="the G8's JumpScale grid id")
     migrated.add_argument("--itsyouonline-client-id", required=True, help="the G8's itsyou.online organization")
     migrated.add_argument("--itsyouonline-environment", help="its environment name (default: the subdomain)")
+    fleet = commands.add_parser("fleet", help="an Argo CD ApplicationSet (or one Application per G8) syncing dist/ (docs/fleet.md)")
+    fleet.add_argument("--repo", required=True, help="URL of the git repository holding dist/ (credentials go to Argo CD, not here)")
+    fleet.add_argument("--revision", default="main", help="branch, tag or commit Argo CD follows (default: main)")
+    fleet.add_argument("--path", default="dist", help="directory of the <name>.k8s.yaml files in the repository (default: dist)")
+    fleet.add_argument("--env-dir", default=Path("apps/environments"), type=Path,
+                       help="directory of the environment files, one G8 each (default: apps/environments)")
+    fleet.add_argument("--namespace", default="argocd", help="Argo CD's namespace (default: argocd)")
+    fleet.add_argument("--per-g8", action="store_true", help="one Application per G8 instead of an ApplicationSet")
+    fleet.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    compared = commands.add_parser("diff", help="object-level review summary of two synthesized outputs (docs/review.md)",
+                                   usage="%(prog)s [-h] [--format {text,markdown}] [--env NAME] (OLD NEW | --git REF [NEW])")
+    compared.add_argument("paths", nargs="*", type=Path, metavar="OLD NEW",
+                          help="*.k8s.yaml files or directories of them; with --git only NEW (default: the working tree synthesized)")
+    compared.add_argument("--git", metavar="REF", help="OLD is the environment files of this git revision, synthesized by its own code")
+    compared.add_argument("--env", metavar="NAME", help="only this G8: apps/environments/NAME.yaml, NAME.k8s.yaml")
+    compared.add_argument("--format", choices=("text", "markdown"), default="text", help="markdown: for a pull request comment")
+    operated = commands.add_parser("ops", help="print the kubectl commands that stop, start, restart or show components (docs/operations.md)")
+    operated.add_argument("action", choices=("stop", "start", "restart", "status"))
+    operated.add_argument("components", nargs="*", metavar="COMPONENT", help="component names (the openvcloud.io/component label)")
+    operated.add_argument("--all", action="store_true", help="every component of the G8, in sync-wave order (status: the default)")
+    manifest = operated.add_mutually_exclusive_group(required=True)
+    manifest.add_argument("--env", type=Path, help="environment file, synthesized in memory")
+    manifest.add_argument("--manifest", type=Path, help="a synthesized dist/<name>.k8s.yaml (read without cdk8s)")
     args = parser.parse_args(argv)
 
     if args.command == "schema":
         print(json.dumps(Environment.model_json_schema(), indent=2, sort_keys=True))
         return 0
+    if args.command == "diff":
+        if len(args.paths) not in ((0, 1) if args.git else (2,)):
+            compared.error("give OLD and NEW, or --git REF and at most NEW")
+        return _diff(args)
+    if args.command == "ops" and bool(args.components) == args.all and (args.all or args.action != "status"):
+        operated.error("name the components, or give --all (not both)")
     try:
+        if args.command == "ops":
+            return _ops(args)
         if args.command == "import-config":
             return _import_config(args.system_config, args.out, args.identities, args.namespace)
         if args.command == "config-value":
             return _config_value(args.system_config, args.path)
         if args.command == "migrate-env":
             return _migrate(args)
+        if args.command == "fleet":
+            return _fleet(args)
         if args.command == "syncthing-identities":
             return _identities(load_environment(args.env, identities_required=False), args.env, args.out)
         environment = load_environment(args.env)
@@ -197,6 +230,43 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_BAD_INPUT
 
 
+def _diff(args: argparse.Namespace) -> int:
+    """Exit 0 whether or not anything differs: the summary is for reading, not a gate."""
+    from .review import BadInput, summarize
+
+    old, new = (None, next(iter(args.paths), None)) if args.git else args.paths
+    try:
+        text = summarize(old, new, git=args.git, only=args.env, markdown=args.format == "markdown")
+    except BadInput as error:
+        print(error, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    sys.stdout.write(text)
+    return 0
+
+
+def _ops(args: argparse.Namespace) -> int:
+    """Print the commands for the operator to read and run; nothing here talks to a cluster."""
+    from .operations import commands, components, read_manifest, select
+    from .review import BadInput
+
+    try:
+        if args.manifest is not None:
+            source, documents = str(args.manifest), read_manifest(args.manifest)
+        else:
+            import cdk8s  # only --env synthesizes; a manifest is read without jsii
+
+            from .chart import G8Chart
+
+            environment = load_environment(args.env)
+            source, documents = str(args.env), G8Chart(cdk8s.App(), environment.name, environment=environment).to_json()
+        selected = select(components(documents, source), args.components or None, source)
+    except BadInput as error:
+        print(error, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print("\n".join(commands(args.action, selected)))
+    return 0
+
+
 def _synth(environment: Environment, out: Path, force: bool) -> int:
     """A directory holding other files is refused (synth.UnsafeOutput, exit 2) unless `force`."""
     from .synth import synthesize_into  # jsii starts only when there is something to synthesize
@@ -204,6 +274,39 @@ def _synth(environment: Environment, out: Path, force: bool) -> int:
     with _writing(out):
         for path in synthesize_into([environment], out, force=force):
             print(path)
+    return 0
+
+
+def _fleet(args: argparse.Namespace) -> int:
+    """The Argo CD objects for every environment file of --env-dir; one line per problem of any of them."""
+    files = sorted(args.env_dir.glob("*.yaml"))
+    if not files:
+        print(f"{args.env_dir}: no *.yaml environment files", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    from .fleet import Source, fleet_yaml, shared_destinations  # jsii starts only when there is something to build
+    from .synth import load_all
+
+    try:
+        source = Source(args.repo, args.revision, args.path)
+        environments = load_all(files)
+        shared = shared_destinations(environments)
+        if shared:
+            raise InvalidEnvironment("", [(f"{files[index]}: gitops", message) for index, message in shared])
+        text = fleet_yaml(environments, source, namespace=args.namespace, per_g8=args.per_g8)
+    except InvalidEnvironment as error:
+        for line in error.lines:
+            print(line.lstrip(": "), file=sys.stderr)  # load_all names each file in the problem's path
+        return EXIT_BAD_INPUT
+    except ValueError as error:  # "repo: ...", "namespace: ...": the option of the same name
+        print(f"--{error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    with _writing(args.out):
+        make_directory(args.out.parent)
+        write_atomically(args.out, text.encode(), 0o644)
+    print(args.out)
     return 0
 
 

@@ -64,8 +64,6 @@ class ControllerService(Component):
         id: str,
         *,
         site: Site,
-        name: str,
-        role: str,
         settings: ServiceSettings,
         system_config: SystemConfig,
         ports: Sequence[ServicePort] = (),
@@ -83,8 +81,9 @@ class ControllerService(Component):
         security: Optional[k8s.SecurityContext] = None,
         ssh_host_path: Optional[str] = None,
         sshd_host_keys: Optional[str] = None,
+        name: Optional[str] = None,
     ) -> None:
-        super().__init__(scope, id, site=site, name=name, role=role, image=settings.image)
+        super().__init__(scope, id, site=site, name=name, image=settings.image)
         self.settings = settings
         if ssh_host_path:  # the G8's root key pair at /root/.ssh
             volumes = [*volumes, self.root_ssh_volume(ssh_host_path)]
@@ -99,7 +98,7 @@ class ControllerService(Component):
         config_mounts = [jumpscale.config_mount()] if jumpscale_config else []
         config_mounts.append(dir_mount(config_dir) if config_dir else file_mount())
         main = container(
-            name,
+            self.name,
             settings.image,
             command=command,
             working_dir=working_dir,
@@ -143,9 +142,12 @@ class Management(ControllerService):
     config (secret values included) through `ENV_CONFIG` (contract §3.12).
     """
 
+    default_name = "management"
+    role = "operations"
+
     def __init__(self, scope: Construct, id: str, *, site: Site, system_config: SystemConfig,
-                 settings: ManagementSettings = ManagementSettings(), ssh_host_path: str = "/var/ovc/.ssh") -> None:
-        super().__init__(scope, id, site=site, name="management", role="operations", settings=settings, system_config=system_config,
+                 settings: ManagementSettings = ManagementSettings(), ssh_host_path: str = "/var/ovc/.ssh", name: Optional[str] = None) -> None:
+        super().__init__(scope, id, site=site, name=name, settings=settings, system_config=system_config,
                          ports=[ServicePort("ssh", MANAGEMENT_SSH_PORT)], probe=tcp_probe(MANAGEMENT_SSH_PORT, initial_delay=20),
                          command=["/bin/bash", "-c", "python3 /var/run/init-ssh.py && exec /sbin/my_init"],
                          env={"PATH": INSTALLER_PATH, "ENV_CONFIG": f"{CONFIG_DIR}/{CONFIG_FILE}"},
@@ -160,9 +162,12 @@ class UptimeMonitor(ControllerService):
     controller (contract §3.14), so it runs with the configured JumpScale directory like the other agents.
     """
 
+    default_name = "uptime-monitor"
+    role = "monitoring"
+
     def __init__(self, scope: Construct, id: str, *, site: Site, system_config: SystemConfig,
-                 settings: UptimeMonitorSettings = UptimeMonitorSettings()) -> None:
-        super().__init__(scope, id, site=site, name="uptime-monitor", role="monitoring", settings=settings, system_config=system_config,
+                 settings: UptimeMonitorSettings = UptimeMonitorSettings(), name: Optional[str] = None) -> None:
+        super().__init__(scope, id, site=site, name=name, settings=settings, system_config=system_config,
                          ports=[ServicePort("heartbeat", UPTIME_PORT, protocol="UDP")], probe=tcp_probe(UPTIME_PORT),
                          command=["jspython", "uptime_monitor.py"], working_dir="/opt/jumpscale7/apps/heartbeat",
                          jumpscale_config=True)
@@ -176,11 +181,14 @@ class Qa(ControllerService):
     `authorized_keys_secret`. NET_ADMIN and /dev/net/tun are for its VPN tests.
     """
 
+    default_name = "qa"
+    role = "qa"
+
     def __init__(self, scope: Construct, id: str, *, site: Site, system_config: SystemConfig,
-                 settings: QaSettings = QaSettings(enabled=True)) -> None:
+                 settings: QaSettings = QaSettings(enabled=True), name: Optional[str] = None) -> None:
         runners = '/gitlab-runner.sh --token "$(cat /etc/gitlab-ci/token)" --runners "$(cat /etc/gitlab-ci/runners)"'
         super().__init__(
-            scope, id, site=site, name="qa", role="qa", settings=settings, system_config=system_config,
+            scope, id, site=site, name=name, settings=settings, system_config=system_config,
             ports=[ServicePort("ssh", 22)], probe=tcp_probe(22, initial_delay=30),
             command=["/bin/bash", "-c", f"jspython {jumpscale.SYSTEM_SCRIPTS}/configure-system.py && exec /sbin/my_init"],
             env={"PATH": INSTALLER_PATH},
@@ -212,11 +220,14 @@ class ZeroAccess(ControllerService):
     RECORDINGS_DIR = "/var/recordings"
     HTTP = ServicePort("http", 5000)
 
+    default_name = "zero-access"
+    role = "access"
+
     def __init__(self, scope: Construct, id: str, *, site: Site, system_config: SystemConfig,
-                 settings: ZeroAccessSettings = ZeroAccessSettings(), ssh_host_path: str = "/var/ovc/.ssh") -> None:
+                 settings: ZeroAccessSettings = ZeroAccessSettings(), ssh_host_path: str = "/var/ovc/.ssh", name: Optional[str] = None) -> None:
         recordings = self.RECORDINGS_DIR
         super().__init__(
-            scope, id, site=site, name="zero-access", role="access", settings=settings, system_config=system_config,
+            scope, id, site=site, name=name, settings=settings, system_config=system_config,
             ports=[ServicePort("ssh", 7022, 22), self.HTTP],
             probe=http_probe("/ping", self.HTTP.port, initial_delay=20), secrets=("itsyouonline",),
             command=["/usr/bin/python3", "/opt/0-access/0-access-start.py"], working_dir=recordings,
@@ -232,11 +243,14 @@ class ZeroAccess(ControllerService):
 class OvcVersions(Component):
     """nginx serving the G8's release manifest (`/versions-manifest.yaml`, the ConfigMap the portal reads too)."""
 
+    default_name = "ovc-versions"
+    role = "release-manifest"
+
     def __init__(self, scope: Construct, id: str, *, site: Site, versions: VersionsManifest,
-                 settings: VersionsSettings = VersionsSettings()) -> None:
-        super().__init__(scope, id, site=site, name="ovc-versions", role="release-manifest", image=settings.image)
+                 settings: VersionsSettings = VersionsSettings(), name: Optional[str] = None) -> None:
+        super().__init__(scope, id, site=site, name=name, image=settings.image)
         nginx_config = render_static_nginx_config(str(VERSIONS_PORT), "/srv/ovc-versions", str(VERSIONS_HEALTH_PORT), autoindex=False)
-        config = k8s.KubeConfigMap(self, "content", metadata=self.metadata(), data={"nginx.conf": nginx_config})
+        k8s.KubeConfigMap(self, "content", metadata=self.metadata(), data={"nginx.conf": nginx_config})
         nginx = container(
             "nginx",
             settings.image,
@@ -251,8 +265,8 @@ class OvcVersions(Component):
         )
         self.deployment(self.pod_template(
             containers=[nginx],
-            volumes=[config_map_volume("config", config.name),
-                     config_map_volume("content", versions.config_map.name, keys=[VersionsManifest.FILE]), empty_dir("tmp"), empty_dir("cache")],
+            volumes=[config_map_volume("config", self.name),
+                     config_map_volume("content", versions.config_map_name, keys=[VersionsManifest.FILE]), empty_dir("tmp"), empty_dir("cache")],
             annotations={"checksum/content": hashlib.sha256(versions.text.encode()).hexdigest()},
         ))
         exposure = Exposure.from_names(settings.exposure)

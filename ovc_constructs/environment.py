@@ -551,12 +551,16 @@ class Paths(StrictModel):
 
 
 class MongoBackup(StrictModel):
+    """The nightly dump of the replica set (a CronJob): when it runs, how many days of dumps stay, where they go."""
+
     schedule: Cron = "30 2 * * *"
     retention_days: int = Field(default=7, ge=1, le=365)
     host_path: HostPath = "/var/ovc/backups/mongodb"
 
 
 class MongoSettings(StrictModel):
+    """ReplicatedMongo: its image, each member's local volume (host path and size), resources and backup."""
+
     image: Image = "mongo:3.4"
     host_path: HostPath = Field(default="/var/ovc/mongodb", description="local PersistentVolume path on every node")
     storage_size: Quantity = "20Gi"
@@ -565,6 +569,8 @@ class MongoSettings(StrictModel):
 
 
 class OsisSettings(StrictModel):
+    """OsisDaemon: its image, the NodePort of osis (5544) and resources."""
+
     image: Image = "openvcloud/cb_master:2.4.5.3"
     node_port: NodePort = 30544
     resources: Resources = resources("100m", "256Mi", "1", "1Gi")
@@ -624,6 +630,8 @@ class PortalSettings(StrictModel):
 
 
 class AgentSettings(StrictModel):
+    """AgentController and GeneralJsAgent: the agent controller, jsagent and redis images, the NodePort, resources."""
+
     agentcontroller_image: Image = "openvcloud/cb_master:2.4.5.3"
     jsagent_image: Image = "openvcloud/cb_master:2.4.5.3"
     redis_image: Image = "redis:3.2"
@@ -635,11 +643,15 @@ class AgentSettings(StrictModel):
 
 
 class SyncFolder(StrictModel):
+    """One more folder BillingSync replicates between the controllers: its Syncthing id and host path."""
+
     id: DnsLabel
     path: HostPath
 
 
 class BillingSyncSettings(StrictModel):
+    """BillingSync: Syncthing's image, the Secret of the nodes' identities, more folders than billing, influx, grafana."""
+
     enabled: bool = True
     image: Image = "syncthing/syncthing:0.14"
     secret_name: DnsSubdomain = Field(default="billing-sync", description="Secret with <node>-cert.pem, <node>-key.pem and apikey")
@@ -651,12 +663,16 @@ class BillingSyncSettings(StrictModel):
 
 
 class InfluxSettings(StrictModel):
+    """InfluxDb: its image, the database the stats collector writes and Grafana reads, resources."""
+
     image: Image = "influxdb:1.4"
     database: DnsLabel = "statistics"
     resources: Resources = resources("100m", "256Mi", "2", "2Gi")
 
 
 class GrafanaSettings(StrictModel):
+    """Grafana: its image, the Secret with the admin password, the synced data path, resources."""
+
     image: Image = Field(default="grafana/grafana:5.0.0", description=(
         "5.0 or later: file provisioning of the datasource and dashboards and the /d/<uid>/<slug> URLs the portal "
         "links first exist in 5.0 (seed 000's 3.1 has neither); 5.0.0 is what release 2.4.5.3 pins"))
@@ -666,6 +682,8 @@ class GrafanaSettings(StrictModel):
 
 
 class StatsCollectorSettings(StrictModel):
+    """StatsCollector: its image (the release's cb_master) and resources."""
+
     image: Image = "openvcloud/cb_master:2.4.5.3"
     resources: Resources = resources("50m", "128Mi", "1", "512Mi")
 
@@ -722,12 +740,16 @@ class ServiceSettings(StrictModel):
 
 
 class ManagementSettings(ServiceSettings):
+    """Management: the operations pod; SSH on 2205, its host keys kept on a synced host path."""
+
     image: Image = "openvcloud/management:2.4.5.3"
     node_port: Optional[NodePort] = Field(default=32205, description="NodePort of SSH (port 2205)")
     host_keys_host_path: HostPath = Field(default="/var/ovc/management-hostkeys", description="sshd's configuration and host keys (synced)")
 
 
 class UptimeMonitorSettings(ServiceSettings):
+    """UptimeMonitor: receives the nodes' heartbeats (9500); its image and NodePort."""
+
     image: Image = "openvcloud/cb_master:2.4.5.3"
     node_port: Optional[NodePort] = 30950
 
@@ -743,6 +765,8 @@ class QaSettings(ServiceSettings):
 
 
 class ZeroAccessSettings(ServiceSettings):
+    """ZeroAccess: recorded SSH to the nodes, public by default; its sessions and host keys on host paths."""
+
     image: Image = "openvcloud/0-access:2.4.5"
     exposure: list[ExposureName] = Field(
         default_factory=lambda: ["public", "kubernetes"],
@@ -753,6 +777,8 @@ class ZeroAccessSettings(ServiceSettings):
 
 
 class VersionsSettings(StrictModel):
+    """OvcVersions: the nginx serving the release manifest; its image, exposure and NodePort."""
+
     enabled: bool = True
     image: Image = "nginx:1.12"
     exposure: list[ExposureName] = Field(default_factory=lambda: ["kubernetes"])
@@ -765,6 +791,38 @@ class NodeCapacity(StrictModel):
 
     cpu: Quantity = "8"
     memory: Quantity = "32Gi"
+
+
+IN_CLUSTER = "in-cluster"
+"""The name Argo CD gives the cluster it runs in."""
+
+
+def _api_url(value: str) -> str:
+    if not re.fullmatch(r"https://(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?(/[!-~]*)?", value):
+        raise ValueError(f"{value!r:.80} is not a Kubernetes API server URL (https://host[:port][/path], as `argocd cluster list` shows it)")
+    return value
+
+
+class GitOps(StrictModel):
+    """Where Argo CD deploys this G8 when the fleet is generated (`python -m ovc_constructs fleet`, docs/fleet.md)."""
+
+    cluster: Optional[Annotated[str, AfterValidator(_text)]] = Field(
+        default=None, description="the G8's cluster by its name in Argo CD (`argocd cluster list`); absent, and no server: "
+                                  f"{IN_CLUSTER}, the cluster Argo CD runs in")
+    server: Optional[Annotated[str, AfterValidator(_api_url)]] = Field(
+        default=None, description="the G8's cluster by its API server URL in Argo CD, instead of cluster")
+    project: DnsSubdomain = Field(default="default", description="the Argo CD AppProject of the G8's Application")
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> "GitOps":
+        if self.cluster is not None and self.server is not None:
+            raise ValueError("give cluster or server, not both (Argo CD refuses a destination with both)")
+        return self
+
+    @property
+    def destination(self) -> dict[str, str]:
+        """Argo CD's destination `name` or `server` (exactly one)."""
+        return {"server": self.server} if self.server is not None else {"name": self.cluster or IN_CLUSTER}
 
 
 CB_MASTER = "openvcloud/cb_master"
@@ -859,6 +917,7 @@ class Environment(StrictModel):
     uptime_monitor: UptimeMonitorSettings = UptimeMonitorSettings()
     ovc_versions: VersionsSettings = VersionsSettings()
     qa: QaSettings = QaSettings()
+    gitops: GitOps = Field(default=GitOps(), description="where Argo CD deploys this G8 in a fleet (docs/fleet.md)")
 
     def sync_folders(self) -> list[tuple[str, str, str]]:
         """(id, host path, field) of every folder BillingSync replicates: seed 000's two, Grafana's, the extra ones."""

@@ -74,14 +74,17 @@ class HostDirectories(Component):
     so management and 0-access accept the G8's key and can use it towards the nodes.
     """
 
+    default_name = "host-directories"
+    role = "host-preparation"
+
     def __init__(self, scope: Construct, id: str, *, site: Site, directories: Sequence[HostDirectory],
-                 root_ssh_key: Optional[RootSshKey] = None) -> None:
-        super().__init__(scope, id, site=site, name="host-directories", role="host-preparation", image=site.helper_image)
+                 root_ssh_key: Optional[RootSshKey] = None, name: Optional[str] = None) -> None:
+        super().__init__(scope, id, site=site, name=name, image=site.helper_image)
         if not directories:
             raise ValueError("HostDirectories needs at least one directory, got none")
         self.directories = list(directories)
         listing = directory_list(self.directories)
-        config = k8s.KubeConfigMap(self, "config", metadata=self.metadata(),
+        k8s.KubeConfigMap(self, "config", metadata=self.metadata(),
                                    data={"directories": listing, "prepare.sh": script("prepare-host-directories.sh"),
                                          "install-ssh-key.sh": script("install-ssh-key.sh")})
         mounted = top_level(self.directories)
@@ -105,7 +108,7 @@ class HostDirectories(Component):
             liveness=exec_probe(["sh", "-c", "kill -0 1"], initial_delay=5, period=60),
             readiness=check,
         )
-        init_containers, volumes = [prepare], [config_map_volume("config", config.name),
+        init_containers, volumes = [prepare], [config_map_volume("config", self.name),
                                                 *[host_path(f"dir-{i}", path) for i, path in enumerate(mounted)]]
         if root_ssh_key:
             if root_ssh_key.directory not in mounted:

@@ -12,7 +12,8 @@ from constructs import Construct
 from .component import JOB_RESOURCES, Component, HostDirectory, ServicePort, cluster_scoped, node_selector
 from .environment import MongoSettings
 from .files import script
-from .pods import UNPRIVILEGED_UID, config_map_volume, container, empty_dir, exec_probe, mount, secret_volume, security_context
+from .pods import (UNPRIVILEGED_UID, config_map_volume, container, empty_dir, exec_probe, mount, int_or_string, quantity, secret_volume,
+                   security_context)
 from .site import Site
 
 MONGO_PORT = 27017
@@ -43,38 +44,42 @@ class ReplicatedMongo(Component):
 
     health_path = None
 
+    default_name = "mongo"
+    role = "database"
+
     def __init__(
-        self, scope: Construct, id: str, *, site: Site, settings: MongoSettings = MongoSettings(), auth: Optional[MongoAuth] = None
+        self, scope: Construct, id: str, *, site: Site, settings: MongoSettings = MongoSettings(), auth: Optional[MongoAuth] = None,
+        name: Optional[str] = None,
     ) -> None:
         if len(site.nodes) < 3:
             raise ValueError(
                 f"ReplicatedMongo needs at least 3 controller nodes for a majority that survives one loss, got {len(site.nodes)}: {site.node_names}"
             )
-        super().__init__(scope, id, site=site, name="mongo", role="database", image=settings.image)
+        super().__init__(scope, id, site=site, name=name, image=settings.image)
         self.settings = settings
         self.auth = auth
         self.port = ServicePort("mongodb", MONGO_PORT)
         self.members = [
-            f"mongo-{i}.mongo.{self.namespace}.svc.{CLUSTER_DOMAIN}:{MONGO_PORT}" for i in range(len(site.nodes))
+            f"{self.name}-{i}.{self.name}.{self.namespace}.svc.{CLUSTER_DOMAIN}:{MONGO_PORT}" for i in range(len(site.nodes))
         ]
         self.connection_uri = f"mongodb://{','.join(self.members)}/?replicaSet={REPLICA_SET}"
         self.replica_set_hosts = f"{REPLICA_SET}/{','.join(self.members)}"
         """The `mongo` shell and tools' `--host` form, which connects to the primary."""
         self.members_json = json.dumps({"setName": REPLICA_SET, "members": self.members})
-        self.storage_class_name = f"{self.namespace}-mongo-local"
+        self.storage_class_name = f"{self.namespace}-{self.name}-local"
 
         self._local_volumes()
         self.expose_kubernetes([self.port], headless=True)
         self._stateful_set()
         self.skip_check("CKV_K8S_40", UID_999_REASON)
         # Members replicate from each other.
-        self.allow_from_pods("from-members", "mongo-from-mongo", self.selector)
+        self.allow_from_pods("from-members", f"{self.name}-from-{self.name}", self.selector)
         self.disruption_budget = k8s.KubePodDisruptionBudget(
             self,
             "disruption-budget",
             metadata=self.metadata(),
             spec=k8s.PodDisruptionBudgetSpec(
-                max_unavailable=k8s.IntOrString.from_number(1),
+                max_unavailable=int_or_string(1),
                 selector=k8s.LabelSelector(match_labels=self.selector),
             ),
         )
@@ -87,6 +92,7 @@ class ReplicatedMongo(Component):
 
     def _local_volumes(self) -> None:
         # A local volume is never created by the kubelet: the directory must exist, owned by mongod's uid.
+        self.claim_data_directory(self.settings.host_path)
         self.declare_host_directory(HostDirectory(self.settings.host_path, 0o700, MONGODB_UID, MONGODB_UID))
         self.storage_class = cluster_scoped(
             k8s.KubeStorageClass(
@@ -103,9 +109,9 @@ class ReplicatedMongo(Component):
                 k8s.KubePersistentVolume(
                     self,
                     f"volume-{node.name}",
-                    metadata=self.metadata(f"{self.namespace}-mongo-{node.name}"),
+                    metadata=self.metadata(f"{self.namespace}-{self.name}-{node.name}"),
                     spec=k8s.PersistentVolumeSpec(
-                        capacity={"storage": k8s.Quantity.from_string(self.settings.storage_size)},
+                        capacity={"storage": quantity(self.settings.storage_size)},
                         access_modes=["ReadWriteOnce"],
                         volume_mode="Filesystem",
                         persistent_volume_reclaim_policy="Retain",
@@ -186,7 +192,7 @@ class ReplicatedMongo(Component):
                                 access_modes=["ReadWriteOnce"],
                                 storage_class_name=self.storage_class_name,
                                 resources=k8s.ResourceRequirements(
-                                    requests={"storage": k8s.Quantity.from_string(self.settings.storage_size)}
+                                    requests={"storage": quantity(self.settings.storage_size)}
                                 ),
                             ),
                         )
@@ -208,7 +214,7 @@ class ReplicatedMongo(Component):
             resources=JOB_RESOURCES,
             security=self._mongo_security(),
         )
-        scripts = k8s.KubeConfigMap(self, "bootstrap-scripts", metadata=self.metadata("mongo-bootstrap"), data={
+        k8s.KubeConfigMap(self, "bootstrap-scripts", metadata=self.metadata(f"{self.name}-bootstrap"), data={
             "members.json": self.members_json,
             "mongo-rs-plan.js": script("mongo-rs-plan.js"),
             "mongo-bootstrap.js": script("mongo-bootstrap.js"),
@@ -227,7 +233,7 @@ class ReplicatedMongo(Component):
             readiness=alive,  # never gate the member's readiness: mongo-1.. must start before mongo-0 can initiate
         )
         volumes = [empty_dir("tmp"), secret_volume("auth", self.auth.secret_name), empty_dir("keyfile", "1Mi"),
-                   config_map_volume("bootstrap-scripts", scripts.name), empty_dir("bootstrap-tmp", "1Mi")]
+                   config_map_volume("bootstrap-scripts", f"{self.name}-bootstrap"), empty_dir("bootstrap-tmp", "1Mi")]
         return [mongod, bootstrap], [install_keyfile], volumes
 
     def _auth_volumes(self) -> tuple[list, list]:
@@ -240,7 +246,7 @@ class ReplicatedMongo(Component):
         auth_volumes, auth_mounts = self._auth_volumes()
         return self.script_job(
             "rs-init",
-            name="mongo-rs-init",
+            name=f"{self.name}-rs-init",
             image=self.settings.image,
             scripts={
                 "members.json": self.members_json,
@@ -258,13 +264,13 @@ class ReplicatedMongo(Component):
 
         Both use the `mongo-backup` pod labels, which the NetworkPolicy `mongo-from-mongo-backup` admits.
         """
-        name = "mongo-backup"
+        name = f"{self.name}-backup"
         labels = self.helper_labels(name)
         backup = self.settings.backup
-        scripts = k8s.KubeConfigMap(self, "backup-scripts", metadata=self.metadata(name), data={
+        k8s.KubeConfigMap(self, "backup-scripts", metadata=self.metadata(name), data={
             "mongo-backup.sh": script("mongo-backup.sh"), "mongo-restore.sh": script("mongo-restore.sh")})
         env = {"MONGO_HOSTS": self.replica_set_hosts, "RETENTION_DAYS": str(backup.retention_days)}
-        self.allow_from_pods("from-backup", f"mongo-from-{name}", labels)
+        self.allow_from_pods("from-backup", f"{self.name}-from-{name}", labels)
         auth_volumes, auth_mounts = self._auth_volumes()
         backup_volume = self.host_directory("backup", HostDirectory(backup.host_path, 0o750, MONGODB_UID, MONGODB_UID), "Directory")
 
@@ -280,7 +286,7 @@ class ReplicatedMongo(Component):
             )
             template = self.pod_template(
                 containers=[runner],
-                volumes=[config_map_volume("scripts", scripts.name), backup_volume,
+                volumes=[config_map_volume("scripts", name), backup_volume,
                          empty_dir("tmp"), *auth_volumes],
                 labels=labels,
                 restart_policy="OnFailure" if not suspend else "Never",
@@ -296,7 +302,7 @@ class ReplicatedMongo(Component):
         return (
             cron_job("backup", name, "mongo-backup.sh", backup.schedule, suspend=False),
             # Never scheduled: `kubectl create job --from=cronjob/mongo-restore ...` runs it (docs/mongo.md).
-            cron_job("restore", "mongo-restore", "mongo-restore.sh", "0 0 1 1 *", suspend=True),
+            cron_job("restore", f"{self.name}-restore", "mongo-restore.sh", "0 0 1 1 *", suspend=True),
         )
 
     def wait_container(self) -> k8s.Container:

@@ -22,6 +22,9 @@ class OsisDaemon(Component):
 
     health_path = "/ping"
 
+    default_name = "osis"
+    role = "api"
+
     def __init__(
         self,
         scope: Construct,
@@ -32,9 +35,10 @@ class OsisDaemon(Component):
         settings: OsisSettings = OsisSettings(),
         site: Optional[Site] = None,
         exposure: Exposure = Exposure.INTERNAL | Exposure.KUBERNETES,
+        name: Optional[str] = None,
     ) -> None:
         site = site or mongo.site
-        super().__init__(scope, id, site=site, name="osis", role="api", image=settings.image)
+        super().__init__(scope, id, site=site, name=name, image=settings.image)
         self.settings = settings
         osis = container(
             "osis",

@@ -5,6 +5,7 @@ to cdk8s-plus defaults, which do not fit images such as mongo, nginx and redis.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Mapping, Optional, Sequence
 
 from cdk8s_plus_27 import k8s
@@ -15,6 +16,18 @@ UNPRIVILEGED_UID = 10001
 """The uid for images that run as any user (checkov wants uids >= 10000, away from host users)."""
 NGINX_UID = 10101
 """nginx images run unprivileged (ports above 1024, writable paths under /tmp)."""
+
+
+@lru_cache(maxsize=None)
+def quantity(text: str) -> k8s.Quantity:
+    """One jsii object per distinct quantity (each `Quantity.fromString` is a round trip to the jsii kernel)."""
+    return k8s.Quantity.from_string(text)
+
+
+@lru_cache(maxsize=None)
+def int_or_string(number: int) -> k8s.IntOrString:
+    """One jsii object per distinct number (ports, counts), for the same reason."""
+    return k8s.IntOrString.from_number(number)
 
 
 def security_context(
@@ -43,12 +56,12 @@ def security_context(
 def resource_requirements(resources: Resources) -> k8s.ResourceRequirements:
     return k8s.ResourceRequirements(
         requests={
-            "cpu": k8s.Quantity.from_string(resources.cpu_request),
-            "memory": k8s.Quantity.from_string(resources.memory_request),
+            "cpu": quantity(resources.cpu_request),
+            "memory": quantity(resources.memory_request),
         },
         limits={
-            "cpu": k8s.Quantity.from_string(resources.cpu_limit),
-            "memory": k8s.Quantity.from_string(resources.memory_limit),
+            "cpu": quantity(resources.cpu_limit),
+            "memory": quantity(resources.memory_limit),
         },
     )
 
@@ -57,7 +70,7 @@ def http_probe(
     path: str, port: int, *, host: Optional[str] = None, initial_delay: int = 10, period: int = 10, failures: int = 3
 ) -> k8s.Probe:
     return k8s.Probe(
-        http_get=k8s.HttpGetAction(path=path, port=k8s.IntOrString.from_number(port), host=host),
+        http_get=k8s.HttpGetAction(path=path, port=int_or_string(port), host=host),
         initial_delay_seconds=initial_delay,
         period_seconds=period,
         timeout_seconds=5,
@@ -77,7 +90,7 @@ def exec_probe(command: Sequence[str], *, initial_delay: int = 10, period: int =
 
 def tcp_probe(port: int, *, host: Optional[str] = None, initial_delay: int = 10, period: int = 10, failures: int = 3) -> k8s.Probe:
     return k8s.Probe(
-        tcp_socket=k8s.TcpSocketAction(port=k8s.IntOrString.from_number(port), host=host),
+        tcp_socket=k8s.TcpSocketAction(port=int_or_string(port), host=host),
         initial_delay_seconds=initial_delay,
         period_seconds=period,
         timeout_seconds=5,
@@ -138,7 +151,7 @@ def mount(volume: str, path: str, *, read_only: bool = False, sub_path: Optional
 def empty_dir(name: str, size_limit: str = "64Mi", *, memory: bool = False) -> k8s.Volume:
     """A writable scratch path for a container with a read-only root filesystem; `memory` keeps it off the node's disk."""
     return k8s.Volume(name=name, empty_dir=k8s.EmptyDirVolumeSource(
-        medium="Memory" if memory else None, size_limit=k8s.Quantity.from_string(size_limit)))
+        medium="Memory" if memory else None, size_limit=quantity(size_limit)))
 
 
 def host_path(name: str, path: str, kind: str = "DirectoryOrCreate") -> k8s.Volume:

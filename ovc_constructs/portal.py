@@ -6,20 +6,9 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
-from cdk8s import ApiObjectMetadata
+from cdk8s import ApiObject, ApiObjectMetadata
 from cdk8s_plus_27 import k8s
 from constructs import Construct
-
-from .bindings.ovc_certmanager.io.cert_manager import Certificate, CertificateSpec, CertificateSpecIssuerRef
-from .bindings.ovc_traefik.io.traefik import (
-    IngressRouteTcp,
-    IngressRouteTcpSpec,
-    IngressRouteTcpSpecRoutes,
-    IngressRouteTcpSpecRoutesServices,
-    IngressRouteTcpSpecRoutesServicesPort,
-    IngressRouteTcpSpecRoutesServicesProxyProtocol,
-    IngressRouteTcpSpecTls,
-)
 
 from . import jumpscale
 from .component import Component, ServicePort
@@ -253,6 +242,9 @@ class PortalStack(Component):
         """The backplane addresses of an environment's nodes with `role` (for `cpu_nodes`, `storage_nodes`)."""
         return backplane_addresses(environment, role)
 
+    default_name = "portal"
+    role = "frontend"
+
     def __init__(
         self,
         scope: Construct,
@@ -271,9 +263,10 @@ class PortalStack(Component):
         billing_host_path: str = "/var/ovc/billing",
         ovs_credentials_secret: str = "ovs-cred",
         site: Optional[Site] = None,
+        name: Optional[str] = None,
     ) -> None:
         site = site or osis.site
-        super().__init__(scope, id, site=site, name="portal", role="frontend", image=settings.portal_image)
+        super().__init__(scope, id, site=site, name=name, image=settings.portal_image)
         self.settings = settings
         self.domain = domain
         self.front = WebFront(domain=domain, location=location or domain.split(".", 1)[0], cpu_nodes=tuple(cpu_nodes),
@@ -281,7 +274,7 @@ class PortalStack(Component):
         self.server_names = self.front.all_server_names()
         self.nginx_config = render_nginx_config(self.front, self.namespace)
         files = {"nginx.conf": self.nginx_config, MAINTENANCE_PAGE: maintenance_page()}
-        config = k8s.KubeConfigMap(self, "nginx-config", metadata=self.metadata("portal-nginx"), data=files)
+        k8s.KubeConfigMap(self, "nginx-config", metadata=self.metadata(f"{self.name}-nginx"), data=files)
         secrets = self.front.certificate_names()
         self.certificates = [self._certificate(secret, names) for secret, names in secrets.items()] if settings.tls.mode == "cert-manager" else []
 
@@ -330,9 +323,9 @@ class PortalStack(Component):
                         jumpscale.redis_sidecar(settings.redis_image, settings.redis_resources)],
             secrets=PORTAL_SECRETS,
             volumes=[
-                config_map_volume("nginx-config", config.name),
+                config_map_volume("nginx-config", f"{self.name}-nginx"),
                 *(secret_volume(volume_name(secret), secret, mode=0o440) for secret in secrets),
-                config_map_volume("versions-manifest", versions.config_map.name, keys=[VersionsManifest.FILE]),
+                config_map_volume("versions-manifest", versions.config_map_name, keys=[VersionsManifest.FILE]),
                 secret_volume("ovs-cred", ovs_credentials_secret),
                 empty_dir("nginx-tmp"),
                 empty_dir("nginx-cache"),
@@ -359,7 +352,10 @@ class PortalStack(Component):
             self.ingress_route = self._traefik_passthrough(http, https)
         self.depends_on(osis)
 
-    def _certificate(self, secret: str, names: list[str]) -> Certificate:
+    def _certificate(self, secret: str, names: list[str]) -> ApiObject:
+        # The CRD bindings load only for G8s that use cert-manager (each binding is a jsii assembly to load).
+        from .bindings.ovc_certmanager.io.cert_manager import Certificate, CertificateSpec, CertificateSpecIssuerRef
+
         """cert-manager issues one certificate per TLS Secret, for the names of the roles that use it."""
         tls = self.settings.tls
         return Certificate(
@@ -373,7 +369,17 @@ class PortalStack(Component):
             ),
         )
 
-    def _traefik_passthrough(self, http: ServicePort, https: ServicePort) -> IngressRouteTcp:
+    def _traefik_passthrough(self, http: ServicePort, https: ServicePort) -> ApiObject:
+        from .bindings.ovc_traefik.io.traefik import (
+            IngressRouteTcp,
+            IngressRouteTcpSpec,
+            IngressRouteTcpSpecRoutes,
+            IngressRouteTcpSpecRoutesServices,
+            IngressRouteTcpSpecRoutesServicesPort,
+            IngressRouteTcpSpecRoutesServicesProxyProtocol,
+            IngressRouteTcpSpecTls,
+        )
+
         """TLS passthrough (seed 002): Traefik forwards the TCP stream by SNI; nginx terminates TLS.
 
         The PROXY protocol carries the client address through Traefik, and only Traefik's namespace is

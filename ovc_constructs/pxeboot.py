@@ -118,10 +118,13 @@ class PxeBoot(Component):
     boot the 911 rescue system instead of their disk, `ssh_public_key` becomes `images/pubkey` for 911's Install.
     """
 
+    default_name = "pxeboot"
+    role = "provisioning"
+
     def __init__(self, scope: Construct, id: str, *, site: "Site", settings: PxeSettings, domain: str, gateway: str,
                  hosts: Sequence[PxeHost] = (), ipmi_cidr: Optional[str] = None, reinstall: Sequence[str] = (),
-                 ssh_public_key: Optional[str] = None, ipmi_address: Optional[str] = None) -> None:
-        super().__init__(scope, id, site=site, name="pxeboot", role="provisioning", image=settings.dnsmasq_image)
+                 ssh_public_key: Optional[str] = None, ipmi_address: Optional[str] = None, name: Optional[str] = None) -> None:
+        super().__init__(scope, id, site=site, name=name, image=settings.dnsmasq_image)
         self.settings = settings
         self.gateway = gateway
         self.hosts = (*hosts, *(PxeHost(r.hostname, r.mac, r.ip) for r in settings.reservations))
@@ -144,7 +147,7 @@ class PxeBoot(Component):
             "pxeboot-init.sh": script("pxeboot-init.sh"),
             **({"pubkey": ssh_public_key.strip() + "\n"} if ssh_public_key else {}),
         }
-        config = k8s.KubeConfigMap(self, "config", metadata=self.metadata(), data=self.files)
+        k8s.KubeConfigMap(self, "config", metadata=self.metadata(), data=self.files)
         root = settings.host_path
         init = container(
             "pxeboot-init",
@@ -212,7 +215,7 @@ class PxeBoot(Component):
             containers=[dnsmasq, images, apt],
             init_containers=[init],
             volumes=[
-                config_map_volume("config", config.name),
+                config_map_volume("config", self.name),
                 host_path("tftp", f"{root}/tftpboot"),
                 host_path("leases", f"{root}/conf"),
                 host_path("images", f"{root}/images"),

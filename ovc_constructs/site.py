@@ -5,15 +5,21 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .environment import Environment
+from .arguments import check_fields
+from .environment import IPv4, DnsSubdomain, Environment, Image, LabelKey, PrivateIPv4Network, PublicAddress
 
 
 @dataclass(frozen=True)
 class ControllerNode:
-    name: str
-    management_ip: str
-    public_ip: str
-    backplane_ip: Optional[str] = None
+    """A controller: the Kubernetes node `name` and its addresses, checked like the environment file's nodes."""
+
+    name: DnsSubdomain
+    management_ip: IPv4
+    public_ip: PublicAddress
+    backplane_ip: Optional[IPv4] = None
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
 
 @dataclass(frozen=True)
@@ -25,15 +31,23 @@ class Site:
     """
 
     nodes: tuple[ControllerNode, ...]
-    management_cidr: str
-    backplane_cidr: Optional[str] = None
-    image_pull_secrets: tuple[str, ...] = ()
-    helper_image: str = "busybox:1.36"
-    node_selector_key: str = field(default="kubernetes.io/hostname")
+    management_cidr: PrivateIPv4Network
+    backplane_cidr: Optional[PrivateIPv4Network] = None
+    image_pull_secrets: tuple[DnsSubdomain, ...] = ()
+    helper_image: Image = "busybox:1.36"
+    node_selector_key: LabelKey = field(default="kubernetes.io/hostname")
 
     def __post_init__(self) -> None:
+        check_fields(self)
         if not self.nodes:
             raise ValueError("Site needs at least one controller node, got none")
+        strangers = [n for n in self.nodes if not isinstance(n, ControllerNode)]
+        if strangers:
+            raise TypeError(f"Site.nodes: expected ControllerNode items, got {type(strangers[0]).__name__}: {strangers[0]!r:.80}")
+        names = [n.name for n in self.nodes]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"Site.nodes: node names must be unique, {twice} appear more than once")
         network = ipaddress.IPv4Network(self.management_cidr)
         outside = [n.management_ip for n in self.nodes if ipaddress.IPv4Address(n.management_ip) not in network]
         if outside:

@@ -37,6 +37,8 @@ MANIFEST = ".ovc-dist.json"
 """The record of what this tool published into an output directory: `{"files": {name: sha256}}`; while a
 publish is under way a name may list two checksums (`[old, new]`), either of which is ours."""
 SUFFIX = ".k8s.yaml"
+VOLUMES_SUFFIX = ".volumes.k8s.yaml"
+VOLUME_KIND = re.compile(r"^kind: PersistentVolume$", re.M)
 LEFTOVER = re.compile(rf"\.(.+{re.escape(SUFFIX)}|{re.escape(MANIFEST)})\.[0-9a-f]{{8}}\.tmp")
 """A file `write_atomically` had not yet renamed into place when its run was killed: `.<name>.<8 hex>.tmp`;
 removed only when <name> is the record or a `*.k8s.yaml` this tool publishes there (`_leftover`)."""
@@ -65,13 +67,36 @@ def load_all(files: Iterable[Path]) -> list[Environment]:
     return [environment for _, environment in loaded]
 
 
+def output_names(name: str) -> list[str]:
+    """The files of one G8: its objects (applied with `--prune`), and its PersistentVolumes (applied without)."""
+    return [f"{name}{SUFFIX}", f"{name}{VOLUMES_SUFFIX}"]
+
+
+def split_volumes(path: Path) -> Path:
+    """Move the PersistentVolumes of a synthesized `<name>.k8s.yaml` into `<name>.volumes.k8s.yaml`, text as it was.
+
+    A volume holds data: it must never be a candidate of `kubectl apply --prune`, which deletes what an
+    applied file stopped listing, so volumes are applied from their own file, without `--prune`.
+    """
+    documents = path.read_text(encoding="utf-8").rstrip("\n").split("\n---\n")
+    volumes = [d for d in documents if VOLUME_KIND.search(d)]
+    path.write_text("\n---\n".join(d for d in documents if d not in volumes) + "\n", encoding="utf-8")
+    target = path.with_name(path.name.removesuffix(SUFFIX) + VOLUMES_SUFFIX)
+    target.write_text("\n---\n".join(volumes) + "\n" if volumes else "", encoding="utf-8")
+    return target
+
+
 def synthesize(environments: list[Environment], outdir: Path) -> list[Path]:
-    """Synthesize one `<name>.k8s.yaml` per environment into `outdir` (which must exist)."""
+    """Synthesize each environment's files (`output_names`) into `outdir` (which must exist)."""
     app = cdk8s.App(outdir=str(outdir), yaml_output_type=cdk8s.YamlOutputType.FILE_PER_CHART)
     for environment in environments:
         G8Chart(app, environment.name, environment=environment)
     app.synth()
-    return [outdir / f"{e.name}{SUFFIX}" for e in environments]
+    files = []
+    for environment in environments:
+        objects = outdir / f"{environment.name}{SUFFIX}"
+        files += [objects, split_volumes(objects)]
+    return files
 
 
 def _digest(data: bytes) -> str:
@@ -225,7 +250,7 @@ def publish(files: list[Path], outdir: Path, *, complete: bool = False, force: b
 def synthesize_into(environments: list[Environment], outdir: Path, *, force: bool = False) -> list[Path]:
     """Synthesize into a scratch directory, then publish; a failure leaves `outdir` as it was."""
     outdir = Path(outdir).resolve()
-    check_output(outdir, force=force, names=[f"{e.name}{SUFFIX}" for e in environments])
+    check_output(outdir, force=force, names=[n for e in environments for n in output_names(e.name)])
     scratch = Path(tempfile.mkdtemp(prefix="ovc-synth-"))
     try:
         return publish(synthesize(environments, scratch), outdir, force=force)

@@ -61,10 +61,11 @@ class SystemConfig(Construct):
         fields = json.dumps([{"path": list(f.path), "file": f.file, "group": f.group} for f in self.secrets], indent=2) + "\n"
         # Readers get the file at pod start only (a subPath never updates): a change must roll their pods.
         self.checksum = hashlib.sha256((self.text + fields).encode()).hexdigest()
+        self.config_map_name = "system-config"
         self.config_map = k8s.KubeConfigMap(
             self,
             "config-map",
-            metadata=k8s.ObjectMeta(name="system-config", labels={"app.kubernetes.io/name": "system-config"}),
+            metadata=k8s.ObjectMeta(name=self.config_map_name, labels={"app.kubernetes.io/name": "system-config"}),
             data={
                 # JSON is YAML: every reader (PyYAML) loads it as the installer's YAML.
                 CONFIG_FILE: self.text,
@@ -126,7 +127,7 @@ class SystemConfig(Construct):
             security=security_context(user=0),
         )
         volumes = [
-            config_map_volume("system-config-template", self.config_map.name, mode=0o444),
+            config_map_volume("system-config-template", self.config_map_name, mode=0o444),
             self.secret_volume(groups),
             # The merged file holds secret values: in memory, like the Secret volumes it comes from.
             empty_dir("system-config", "1Mi", memory=True),

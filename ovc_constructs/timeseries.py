@@ -46,11 +46,15 @@ class InfluxDb(Component):
 
     health_path = "/ping"
 
+    default_name = "influxdb"
+    role = "database"
+
     def __init__(self, scope: Construct, id: str, *, site: Site, data_host_path: str = "/var/ovc/influx",
-                 settings: InfluxSettings = InfluxSettings()) -> None:
-        super().__init__(scope, id, site=site, name="influxdb", role="database", image=settings.image)
+                 settings: InfluxSettings = InfluxSettings(), name: Optional[str] = None) -> None:
+        super().__init__(scope, id, site=site, name=name, image=settings.image)
         self.settings = settings
-        self.url = f"http://influxdb:{INFLUX_PORT}"
+        self.url = f"http://{self.name}:{INFLUX_PORT}"
+        self.claim_data_directory(data_host_path)
         influxd = container(
             "influxdb",
             settings.image,
@@ -70,7 +74,7 @@ class InfluxDb(Component):
         self.expose(Exposure.KUBERNETES, [ServicePort("http", INFLUX_PORT)])
         self.init_job = self.script_job(
             "init",
-            name="influxdb-init",
+            name=f"{self.name}-init",
             image=site.helper_image,
             scripts={"influxdb-init.sh": script("influxdb-init.sh")},
             command=["sh", "/scripts/influxdb-init.sh"],
@@ -90,11 +94,15 @@ class Grafana(Component):
 
     health_path = "/login"
 
+    default_name = "grafana"
+    role = "dashboard"
+
     def __init__(self, scope: Construct, id: str, *, influxdb: InfluxDb, domain: str, subdomain: Optional[str] = None,
-                 settings: GrafanaSettings = GrafanaSettings(), site: Optional[Site] = None) -> None:
+                 settings: GrafanaSettings = GrafanaSettings(), site: Optional[Site] = None, name: Optional[str] = None) -> None:
         site = site or influxdb.site
-        super().__init__(scope, id, site=site, name="grafana", role="dashboard", image=settings.image)
+        super().__init__(scope, id, site=site, name=name, image=settings.image)
         self.settings = settings
+        self.claim_data_directory(settings.host_path)
         self.datasource_name = f"controller_{subdomain or domain.split('.', 1)[0]}"
         self.root_url = f"https://{domain}/grafana"
         self.dashboards = dashboards(self.datasource_name)
@@ -102,7 +110,7 @@ class Grafana(Component):
         provisioning = {"datasources.yaml": yaml.safe_dump(self._datasources(influxdb), sort_keys=False),
                         "dashboards.yaml": yaml.safe_dump(self._dashboard_providers(), sort_keys=False)}
         boards = {name: json.dumps(board, indent=1, sort_keys=True) + "\n" for name, board in self.dashboards.items()}
-        config = k8s.KubeConfigMap(self, "config", metadata=self.metadata(), data={"grafana.ini": ini})
+        k8s.KubeConfigMap(self, "config", metadata=self.metadata(), data={"grafana.ini": ini})
         k8s.KubeConfigMap(self, "provisioning", metadata=self.metadata(f"{self.name}-provisioning"), data=provisioning)
         k8s.KubeConfigMap(self, "dashboards", metadata=self.metadata(f"{self.name}-dashboards"), data=boards)
         checksum = hashlib.sha256(json.dumps([ini, provisioning, boards], sort_keys=True).encode()).hexdigest()
@@ -133,7 +141,7 @@ class Grafana(Component):
         self.deployment(self.pod_template(
             containers=[server],
             init_containers=[render],
-            volumes=[config_map_volume("template", config.name), secret_volume("admin", settings.admin_secret),
+            volumes=[config_map_volume("template", self.name), secret_volume("admin", settings.admin_secret),
                      config_map_volume("datasources", f"{self.name}-provisioning", keys=["datasources.yaml"]),
                      config_map_volume("providers", f"{self.name}-provisioning", keys=["dashboards.yaml"]),
                      config_map_volume("dashboards", f"{self.name}-dashboards"),
@@ -169,10 +177,13 @@ class StatsCollector(Component):
     (the environment password instead of the image's baked one, contract §14 #7).
     """
 
+    default_name = "stats-collector"
+    role = "collector"
+
     def __init__(self, scope: Construct, id: str, *, influxdb: InfluxDb, system_config: SystemConfig,
-                 settings: StatsCollectorSettings = StatsCollectorSettings(), site: Optional[Site] = None) -> None:
+                 settings: StatsCollectorSettings = StatsCollectorSettings(), site: Optional[Site] = None, name: Optional[str] = None) -> None:
         site = site or influxdb.site
-        super().__init__(scope, id, site=site, name="stats-collector", role="collector", image=settings.image)
+        super().__init__(scope, id, site=site, name=name, image=settings.image)
         alive = exec_probe(["sh", "-c", "kill -0 1"], initial_delay=30, period=30)
         collector = container(
             "stats-collector",

@@ -18,7 +18,8 @@ class VersionsManifest(Construct):
         super().__init__(scope, id)
         self.manifest = versions_manifest(environment)
         self.text = yaml.safe_dump(self.manifest, sort_keys=False)
+        self.config_map_name = "versions-manifest"
         self.config_map = k8s.KubeConfigMap(
-            self, "config-map", metadata=k8s.ObjectMeta(name="versions-manifest", labels={"app.kubernetes.io/name": "versions-manifest"}),
+            self, "config-map", metadata=k8s.ObjectMeta(name=self.config_map_name, labels={"app.kubernetes.io/name": "versions-manifest"}),
             data={self.FILE: self.text},
         )

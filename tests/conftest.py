@@ -1,10 +1,9 @@
-"""Shared fixtures: environment files, synthesis, manifest lookup and the YAML snapshot extension."""
+"""Shared fixtures: environment files, synthesis and manifest lookup (`yaml_snapshot` comes from ovc_constructs.testing)."""
 from __future__ import annotations
 
 import copy
 import os
 from pathlib import Path
-from typing import Any, Callable
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("CKV_SKIP_PACKAGE_UPDATE_CHECK", "true")
@@ -12,12 +11,12 @@ os.environ.setdefault("CKV_SKIP_PACKAGE_UPDATE_CHECK", "true")
 import cdk8s  # noqa: E402
 import pytest  # noqa: E402
 import yaml  # noqa: E402
-from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode  # noqa: E402
 
 from ovc_constructs import ControllerNode, G8Chart, Site, parse_environment  # noqa: E402
 from ovc_constructs.environment import CB_MASTER  # noqa: E402
 from ovc_constructs.system_config import SystemConfig  # noqa: E402
 from ovc_constructs.syncthing import device_id_from_der  # noqa: E402
+from ovc_constructs.testing import synth_chart, synth_construct  # noqa: E402,F401  (re-exported to the tests)
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = sorted((ROOT / "apps" / "environments").glob("*.yaml"))
@@ -26,21 +25,6 @@ EXAMPLE = ROOT / "apps" / "environments" / "be-g8-3.yaml"
 CONVERGED = ROOT / "apps" / "environments" / "be-conv-1.yaml"
 OLD_FORMAT = ROOT / "tests" / "fixtures" / "environment-0.1.yaml"
 """An environment file of the controller-only format of ovc_constructs 0.1 (migrate-env)."""
-
-
-class KubernetesYamlSnapshot(SingleFileSnapshotExtension):
-    """One readable multi-document `.k8s.yaml` file per snapshot, so a pull request shows a YAML diff."""
-
-    file_extension = "k8s.yaml"
-    _write_mode = WriteMode.TEXT
-
-    def serialize(self, data: Any, **kwargs: Any) -> str:
-        return yaml.safe_dump_all(data, sort_keys=False, width=120)
-
-
-@pytest.fixture
-def yaml_snapshot(snapshot):
-    return snapshot.use_extension(KubernetesYamlSnapshot)
 
 
 def example_data() -> dict:
@@ -92,17 +76,7 @@ def environment(**overrides):
 
 
 def synth(env) -> list[dict]:
-    app = cdk8s.Testing.app()
-    chart = G8Chart(app, env.name, environment=env)
-    return cdk8s.Testing.synth(chart)
-
-
-def synth_construct(build: Callable[[cdk8s.Chart], Any], namespace: str = "openvcloud") -> list[dict]:
-    """Synthesize one construct alone in a plain chart, as another project would use it."""
-    app = cdk8s.Testing.app()
-    chart = cdk8s.Chart(app, "standalone", namespace=namespace, disable_resource_name_hashes=True)
-    build(chart)
-    return cdk8s.Testing.synth(chart)
+    return synth_chart(G8Chart(cdk8s.Testing.app(), env.name, environment=env))
 
 
 def find(manifests: list[dict], kind: str, name: str) -> dict:

@@ -107,7 +107,8 @@ def test_cdk8s_app_publishes_every_environment_and_refuses_bad_ones(tmp_path, di
     env = {"OVC_ENVIRONMENTS": str(environments), "OVC_DIST": str(dist), "CDK8S_OUTDIR": str(tmp_path / "scratch")}
     result = run("apps/main.py", env=env)
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in dist.iterdir()) == [".ovc-dist.json", "be-g8-3.k8s.yaml", "other.k8s.yaml", "second.k8s.yaml"]
+    assert sorted(p.name for p in dist.iterdir()) == [".ovc-dist.json", "be-g8-3.k8s.yaml", "be-g8-3.volumes.k8s.yaml", "other.k8s.yaml",
+                                                      "second.k8s.yaml", "second.volumes.k8s.yaml"]
     assert (dist / "other.k8s.yaml").read_text() == "kept: true\n", "a file it did not write is never removed"
 
     good = snapshot_dir(dist)

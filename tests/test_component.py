@@ -18,9 +18,10 @@ WITH_BACKPLANE = site(3)
 
 class Echo(Component):
     health_path = "/ping"
+    role = "test"
 
     def __init__(self, scope, id, *, name, exposure=Exposure.KUBERNETES, port=8080, node_port=None, init=(), on=SITE):
-        super().__init__(scope, id, site=on, name=name, role="test", image="echo:1.0")
+        super().__init__(scope, id, site=on, name=name, image="echo:1.0")
         main = container(name, "echo:1.0", resources=resources("1m", "1Mi", "1", "1Mi"), security=security_context(),
                          ports={"http": port}, liveness=http_probe("/ping", port), readiness=http_probe("/ping", port))
         self.deployment(self.pod_template(containers=[main], init_containers=list(init)))

@@ -214,12 +214,16 @@ def test_fuzzed_environment_files(workspace, data):
         assert sorted(p.name for p in out.iterdir() if p.name != MANIFEST) == ["previous.k8s.yaml"], "a failed synth left files behind"
         return
     STATS["synthesized"] += 1
-    written = [p for p in out.iterdir() if p.name not in ("previous.k8s.yaml", MANIFEST)]
-    assert len(written) == 1
-    documents = list(yaml.safe_load_all(written[0].read_text()))
-    assert schema_errors(documents) == []
-    # The output describes this G8: its controllers run the stack, the system config lists every node.
     environment = load_environment(path)
+    objects, volumes = out / f"{environment.name}.k8s.yaml", out / f"{environment.name}.volumes.k8s.yaml"
+    assert sorted(p.name for p in out.iterdir() if p.name not in ("previous.k8s.yaml", MANIFEST)) == sorted([objects.name, volumes.name])
+    documents = list(yaml.safe_load_all(objects.read_text()))
+    volume_documents = list(yaml.safe_load_all(volumes.read_text()))
+    assert {d["kind"] for d in volume_documents} == {"PersistentVolume"} and "PersistentVolume" not in {d["kind"] for d in documents}
+    assert schema_errors(documents + volume_documents) == []
+    volumes.unlink()
+    written = [objects]
+    # The output describes this G8: its controllers run the stack, the system config lists every node.
     config_maps = {d["metadata"]["name"]: d["data"] for d in documents if d["kind"] == "ConfigMap"}
     assert config_maps["g8-environment"]["G8_CONTROLLER_NODES"].split() == [n.name for n in environment.controllers]
     system_config = json.loads(config_maps["system-config"]["system-config.yaml"])

@@ -75,7 +75,7 @@ def test_first_in_apply_order_on_every_controller_with_three_capabilities(exampl
 def test_two_different_needs_for_one_directory_are_refused():
     def build(chart):
         first = HostDirectories(chart, "a", site=site(3), directories=[HostDirectory("/var/ovc/x")])
-        second = HostDirectories(chart, "b", site=site(3), directories=[HostDirectory("/var/ovc/y")])
+        second = HostDirectories(chart, "b", site=site(3), directories=[HostDirectory("/var/ovc/y")], name="host-directories-b")
         first.declare_host_directory(HostDirectory("/var/ovc/shared", 0o700))
         second.declare_host_directory(HostDirectory("/var/ovc/shared", 0o755))
         plan([first, second])

@@ -173,14 +173,15 @@ def test_the_app_with_force_writes_next_to_foreign_files_and_prunes_only_its_own
            "CDK8S_OUTDIR": str(tmp_path / "scratch")}
     result = run("apps/main.py", env=env)
     assert result.returncode == 0, result.stderr
-    assert {"be-g8-3.k8s.yaml", "second.k8s.yaml", MANIFEST} <= {p.name for p in foreign.iterdir()}
+    assert {"be-g8-3.k8s.yaml", "second.k8s.yaml", "second.volumes.k8s.yaml", MANIFEST} <= {p.name for p in foreign.iterdir()}
 
     (environments / "second.yaml").unlink()
     result = run("apps/main.py", env=env)
     assert result.returncode == 0, result.stderr
     after = snapshot_dir(foreign)
     assert {path: after[path] for path in before} == before
-    assert sorted(p.name for p in foreign.iterdir()) == [".git", MANIFEST, "be-g8-3.k8s.yaml", "notes.txt", "x.k8s.yaml"]
+    assert sorted(p.name for p in foreign.iterdir()) == [
+        ".git", MANIFEST, "be-g8-3.k8s.yaml", "be-g8-3.volumes.k8s.yaml", "notes.txt", "x.k8s.yaml"]
 
 
 @pytest.mark.parametrize("entry, signum", [("cli", signal.SIGINT), ("cli", signal.SIGTERM), ("app", signal.SIGINT)])
