@@ -23,12 +23,11 @@ from constructs import Construct
 
 from .arguments import checked
 from .environment import _dns_label, resources
+from .ordering import COMPONENT_LABEL
 from .pods import UNPRIVILEGED_UID, config_map_volume, container, host_path, image_tag, mount, int_or_string, security_context
 from .site import Site
 
 PART_OF = "openvcloud"
-COMPONENT_LABEL = "openvcloud.io/component"
-"""On every object a component creates: what `ovc ops` and reviewers select a component's objects by."""
 MAX_NAME_LENGTH = 40
 """Leaves room for the longest suffix a component adds to its name (`-from-<peer>`, `-internal`, `-0`)."""
 WAIT_RESOURCES = resources("10m", "16Mi", "100m", "64Mi")
@@ -210,7 +209,7 @@ class Component(Construct):
         self._wait_count = 0
         self._skips: dict[int, tuple[ApiObjectMetadata, int]] = {}
         self._digest_skipped: set[int] = set()
-        self._peer_policies: list[kplus.INetworkPolicyPeer] = []
+        self._peer_policy_count = 0
         self.host_directories: dict[str, HostDirectory] = {}
         self.host_paths: set[str] = set()
         self.service_account = k8s.KubeServiceAccount(
@@ -239,12 +238,11 @@ class Component(Construct):
             raise ValueError(f"{self.name}.allow_from: it exposes no ports yet; expose it first or pass ports=")
         if not hasattr(peer, "to_network_policy_peer_config"):
             raise TypeError(f"{self.name}.allow_from(peer=...): expected a cdk8s-plus INetworkPolicyPeer, got {type(peer).__name__}")
-        index = len(self._peer_policies) + 1
-        self._peer_policies.append(peer)
+        self._peer_policy_count += 1
         return kplus.NetworkPolicy(
             self,
-            f"allow-from-peer-{index}",
-            metadata=ApiObjectMetadata(name=f"{self.name}-from-peer-{index}", labels=self.labels),
+            f"allow-from-peer-{self._peer_policy_count}",
+            metadata=ApiObjectMetadata(name=f"{self.name}-from-peer-{self._peer_policy_count}", labels=self.labels),
             selector=self,
             ingress=kplus.NetworkPolicyTraffic(
                 rules=[

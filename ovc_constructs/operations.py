@@ -20,13 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from .ordering import COMPONENT_LABEL, VOLUME_KINDS, WAVE_ANNOTATION
 from .review import BadInput, object_key, read_objects
 
-# The contract's names, as component.COMPONENT_LABEL and ordering.* spell them (those modules load cdk8s).
-COMPONENT_LABEL = "openvcloud.io/component"
-WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave"
-APPLYSET_LABEL = "applyset.kubernetes.io/part-of"
-VOLUME_KINDS = ("PersistentVolume",)
 STOPPED_LABEL = "openvcloud.io/stopped"
 """The node label a stopped DaemonSet selects: no node carries it, so no node runs the daemon."""
 TIMEOUT = "10m"

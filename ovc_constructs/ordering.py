@@ -15,17 +15,21 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from .component import COMPONENT_LABEL, Component
+if TYPE_CHECKING:  # pure Python at run time: `ops` and `synth`'s publishing read these names without cdk8s
+    from .component import Component
 
+COMPONENT_LABEL = "openvcloud.io/component"
+"""On every object a component creates: what `ovc ops` and reviewers select a component's objects by."""
 WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave"
 SYNC_OPTIONS_ANNOTATION = "argocd.argoproj.io/sync-options"
 APPLYSET_LABEL = "applyset.kubernetes.io/part-of"
 """Set by kubectl on every object it applies with `--applyset` (never in our output)."""
 KEEP_DATA = "Prune=false,Delete=false"
 """Argo CD never deletes a PersistentVolume, not when pruning and not when the Application is deleted."""
-DATA_KINDS = ("PersistentVolume",)
+VOLUME_KINDS = ("PersistentVolume",)
+"""Objects that hold data: published in `<name>.volumes.k8s.yaml`, never pruned."""
 
 
 def applyset_parent(chart_name: str) -> str:
@@ -59,11 +63,14 @@ def stamp(documents: list[dict[str, Any]], *, component_waves: Mapping[str, int]
     """Add the wave annotation to every document, keep-data options to volumes, and put
     the documents in wave order (stable, so the dependency order inside a wave stays): kubectl's file order
     and Argo CD's waves are then one order."""
+    stamped = []
     for document in documents:
         metadata = document["metadata"]
         annotations = metadata.setdefault("annotations", {})
         component = metadata.get("labels", {}).get(COMPONENT_LABEL)
-        annotations[WAVE_ANNOTATION] = str(component_waves[component] if component else 0)
-        if document["kind"] in DATA_KINDS:
+        wave = component_waves[component] if component else 0
+        annotations[WAVE_ANNOTATION] = str(wave)
+        if document["kind"] in VOLUME_KINDS:
             annotations[SYNC_OPTIONS_ANNOTATION] = KEEP_DATA
-    return sorted(documents, key=lambda d: int(d["metadata"]["annotations"][WAVE_ANNOTATION]))
+        stamped.append((wave, document))
+    return [document for _, document in sorted(stamped, key=lambda pair: pair[0])]

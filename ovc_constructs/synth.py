@@ -32,13 +32,14 @@ from . import interrupts
 from .chart import G8Chart
 from .environment import Environment, InvalidEnvironment, load_environment
 from .files import UnsafeLocation, write_atomically
+from .ordering import VOLUME_KINDS
 
 MANIFEST = ".ovc-dist.json"
 """The record of what this tool published into an output directory: `{"files": {name: sha256}}`; while a
 publish is under way a name may list two checksums (`[old, new]`), either of which is ours."""
 SUFFIX = ".k8s.yaml"
 VOLUMES_SUFFIX = ".volumes.k8s.yaml"
-VOLUME_KIND = re.compile(r"^kind: PersistentVolume$", re.M)
+VOLUME_KIND = re.compile(rf"^kind: ({'|'.join(VOLUME_KINDS)})$", re.M)
 LEFTOVER = re.compile(rf"\.(.+{re.escape(SUFFIX)}|{re.escape(MANIFEST)})\.[0-9a-f]{{8}}\.tmp")
 """A file `write_atomically` had not yet renamed into place when its run was killed: `.<name>.<8 hex>.tmp`;
 removed only when <name> is the record or a `*.k8s.yaml` this tool publishes there (`_leftover`)."""

@@ -69,7 +69,6 @@ def wave_of(documents, ref):
 def test_the_contract_names_are_the_ones_the_chart_uses():
     assert operations.COMPONENT_LABEL == component.COMPONENT_LABEL
     assert operations.WAVE_ANNOTATION == ordering.WAVE_ANNOTATION
-    assert operations.APPLYSET_LABEL == ordering.APPLYSET_LABEL
 
 
 def test_the_applyset_id_is_the_one_kubectl_computes():
@@ -79,7 +78,7 @@ def test_the_applyset_id_is_the_one_kubectl_computes():
 def test_kubectl_labels_the_objects_itself_so_the_manifest_does_not(example_manifests):
     """kubectl refuses input that already carries the ApplySet label ("already set in input data")."""
     assert all(ordering.APPLYSET_LABEL not in d["metadata"].get("labels", {}) for d in example_manifests)
-    assert operations.VOLUME_KINDS == ordering.DATA_KINDS
+    assert operations.VOLUME_KINDS == ordering.VOLUME_KINDS == ("PersistentVolume",)
 
 
 def test_the_published_objects_file_holds_no_volume_and_the_volumes_file_only_volumes(manifest, example_manifests, tmp_path):
