@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
 #   make synth   synthesize apps/environments/*.yaml into dist/ through `cdk8s synth`
-#   make test    the whole test suite (what .ci/run calls)
+#   make test    the whole test suite (what .ci/run calls); make test-fast leaves out the slow tests
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -13,15 +13,22 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CKV_SKIP_PACKAGE_UPDATE_CHECK := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: synth test deps debian imports schema bench clean
+.PHONY: synth test test-fast deps debian imports schema bench clean
 
 # Validate first: a bad file gets its one-line-per-problem report and exit status 2, not cdk8s-cli's stack.
 synth: $(STAMP_PY) $(STAMP_NPM)
 	@$(PY) apps/main.py --check
 	npx cdk8s synth --no-check-upgrade
 
+# Whole modules per worker (--dist loadfile): module fixtures are built once, and the fuzz module's two tests stay
+# together. Two workers on two cores; more where there are more (docs/performance.md has the suite's time).
+PYTEST_PARALLEL := -n auto --maxprocesses 4 --dist loadfile
 test: $(STAMP_PY) $(STAMP_NPM) debian
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q $(PYTEST_PARALLEL) tests
+
+# The edit loop: everything but the slow tests (wheel build, fuzzing, checkov); `make test` before pushing.
+test-fast: $(STAMP_PY) $(STAMP_NPM) debian
+	$(PY) -m pytest -q $(PYTEST_PARALLEL) -m "not slow" tests
 
 deps: $(STAMP_PY) $(STAMP_NPM)
 

@@ -17,6 +17,9 @@ from .system_config import SystemConfig
 AGENTCONTROLLER_PORT = 4444
 AGENTCONTROLLER_GUID = "000000000002"
 CONTROLLER_JSAGENT_GUID = "000000000001"
+AGENTCONTROLLER_HOSTNAME = "agentcontroller"
+CONTROLLER_JSAGENT_HOSTNAME = "controller-jsagent"
+"""The installer's pod hostnames (contract §3.3, §3.4): stable across restarts, unlike a Deployment pod's name."""
 
 
 def _jsagent_with_redis(settings: AgentSettings, billing_host_path: str, *, mounts=()) -> tuple[list, list]:
@@ -31,7 +34,7 @@ def _jsagent_with_redis(settings: AgentSettings, billing_host_path: str, *, moun
 class AgentController(Component):
     """Agent controller, a jsagent and redis in one single-instance pod, so they share redis on localhost.
 
-    Reached as `agentcontroller:4444` and on the management and backplane IPs. One instance only: every
+    Reached as `agentcontroller:4444` and on every controller's management and backplane IPs. One instance only: every
     node's jsagent keeps one session with it and jobs are queued in its pod-local redis, so a second
     controller would split the queue. Not pinned: if its node dies the pod starts on another controller,
     where BillingSync has replicated the billing files.
@@ -74,7 +77,8 @@ class AgentController(Component):
         configure = jumpscale.system_init(settings.agentcontroller_image, roles=("master", "node"),
                                           machine_guid=AGENTCONTROLLER_GUID, controller_addr="127.0.0.1")
         self.deployment(
-            jumpscale.pod_template(self, system_config, configure, containers=[controller, *agent], volumes=volumes)
+            jumpscale.pod_template(self, system_config, configure, containers=[controller, *agent], volumes=volumes,
+                                   hostname=AGENTCONTROLLER_HOSTNAME)
         )
         jumpscale.skip_root_checks(self)
         self.expose(exposure, [ServicePort("agentcontroller", AGENTCONTROLLER_PORT, node_port=settings.node_port)])
@@ -108,7 +112,8 @@ class GeneralJsAgent(Component):
         agent, volumes = _jsagent_with_redis(settings, billing_host_path, mounts=[mount("root-ssh", ROOT_SSH_DIR)])
         configure = jumpscale.system_init(settings.jsagent_image, roles=("controller", "node"), machine_guid=CONTROLLER_JSAGENT_GUID)
         self.deployment(jumpscale.pod_template(self, system_config, configure, containers=agent,
-                                               volumes=[*volumes, self.root_ssh_volume(ssh_host_path)]))
+                                               volumes=[*volumes, self.root_ssh_volume(ssh_host_path)],
+                                               hostname=CONTROLLER_JSAGENT_HOSTNAME))
         jumpscale.skip_root_checks(self)
         self.depends_on(osis)
         self.depends_on(agentcontroller)

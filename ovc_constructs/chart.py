@@ -137,6 +137,11 @@ class G8Chart(Chart):
             if environment.ovc_versions.enabled
             else None
         )
+        if self.ovc_versions and self.ovc_versions.service:
+            # Its readers dial `ovc-versions`: operators in the management pod, and the portal.
+            for reader in (self.portal, self.controller_pods.get("management")):
+                if reader:
+                    reader.connects_to(self.ovc_versions)
 
         # Last, so it sees every component's directories; first in apply order (wave 0, see to_json).
         components = self.components

@@ -320,18 +320,14 @@ def _write(path: Path, data: dict, header: str) -> None:
 
 
 def _import_config(source: Path, out: Path, identities: Optional[Path], namespace: str) -> int:
-    from .environment import parse_environment
-    from .installer.importer import load_system_config, secret_commands, secret_sources, to_environment
+    from .installer.importer import check_imported, load_system_config, secret_commands, secret_sources, to_environment
     from .syncthing import write_identities
 
     config = load_system_config(source)
-    try:
-        data, notes = to_environment(config)
-    except ValueError as error:
-        raise InvalidEnvironment(str(source), [("ssh.private-key", str(error))]) from None
+    data, notes = to_environment(config, str(source))
     if namespace != "openvcloud":
         data["namespace"] = namespace
-    parse_environment(data, f"{source} (imported)", identities_required=False)
+    check_imported(data, config, str(source), identities_required=False)
     controllers = [n["name"] for n in data["nodes"] if "controller" in n["roles"]]
     keys = identities or Path("secrets") / data["name"] / "billing-sync"
     with _writing(out):  # refused before any private key is created
@@ -341,7 +337,7 @@ def _import_config(source: Path, out: Path, identities: Optional[Path], namespac
     for node in data["nodes"]:
         if node["name"] in ids:
             node["syncthing_device_id"] = ids[node["name"]]
-    environment = parse_environment(data, f"{source} (imported)")
+    environment = check_imported(data, config, str(source))
     _write(out, data, f"# Imported from {source.name} (python -m ovc_constructs import-config); no secret values here.\n")
     print(f"# wrote {out}")
     for note in notes:

@@ -1,8 +1,9 @@
 """What every G8 component shares: identity labels, exposures and dependencies.
 
 Exposures follow seed 000: `kubernetes` is a ClusterIP Service, `internal` a NodePort published on the
-controllers' management and backplane IPs (contract §1.6) and admitted only from those networks, `public` a NodePort on
-their public IPs, `none` no Service at all.
+controllers' management and backplane IPs (contract §1.6) and admitted only from those networks (a single instance:
+those externalIPs without a NodePort, and the pod network its clients are masqueraded to admitted too), `public` a
+NodePort on their public IPs, `none` no Service at all.
 
 A dependency is declared once (`a.depends_on(b)`, or a typed prop such as `mongo=`) and yields three
 things: an init container in `a` that waits until `b` answers, a NetworkPolicy that admits `a` to `b`'s
@@ -287,13 +288,15 @@ class Component(Construct):
         restart_policy: Optional[str] = None,
         annotations: Optional[dict] = None,
         low_ports: bool = False,
+        hostname: Optional[str] = None,
     ) -> k8s.PodTemplateSpec:
         """A pod with its own token-less ServiceAccount, RuntimeDefault seccomp and no service links.
 
         Service links are off because Kubernetes would inject variables such as `INFLUXDB_PORT`, which
         images like influxdb read as their own configuration. `low_ports` lets the pod's processes bind
         ports below 1024 without any capability, through the namespaced (safe) sysctl
-        `net.ipv4.ip_unprivileged_port_start`.
+        `net.ipv4.ip_unprivileged_port_start`. `hostname` replaces the pod name (random suffix included) as the
+        hostname its processes see.
         """
         sysctls = [k8s.Sysctl(name="net.ipv4.ip_unprivileged_port_start", value="0")] if low_ports else None
         return k8s.PodTemplateSpec(
@@ -307,6 +310,7 @@ class Component(Construct):
                 ),
                 image_pull_secrets=[k8s.LocalObjectReference(name=s) for s in self.site.image_pull_secrets] or None,
                 affinity=affinity or self.controller_affinity(),
+                hostname=hostname,
                 host_network=host_network or None,
                 dns_policy="ClusterFirstWithHostNet" if host_network else None,
                 termination_grace_period_seconds=termination_grace_seconds,
@@ -489,38 +493,46 @@ class Component(Construct):
         self.service = self._service("service", name or self.name, ports, type="ClusterIP", **extra)
         return self.service
 
-    def _expose_node_port(self, kind: str, ports: Sequence[ServicePort], addresses: list[str],
-                          sources: Sequence[k8s.NetworkPolicyPeer], *, keep_source: bool = True) -> k8s.KubeService:
-        missing = [p.name for p in ports if p.node_port is None]
-        if missing:
-            raise ValueError(f"{self.name}: {kind} exposure needs a fixed node_port for port(s) {missing}")
-        service = self._service(
-            kind,
-            f"{self.name}-{kind}",
-            ports,
-            type="NodePort",
-            external_i_ps=addresses,
-            # Local keeps the client's source IP, which a NetworkPolicy admitting only some networks relies on;
-            # Cluster lets every listed address answer even when the one pod runs on another node.
-            external_traffic_policy="Local" if keep_source else "Cluster",
-        )
-        self.allow_ingress(f"{kind}-ingress", name=f"{self.name}-{kind}", peers=sources, ports=ports)
+    @property
+    def runs_on_every_controller(self) -> bool:
+        """A pod per controller (DaemonSet, StatefulSet): each controller's address can be answered by its own pod."""
+        assert self.workload is not None, "build the workload before publishing it on the controllers' addresses"
+        return isinstance(self.workload, (k8s.KubeDaemonSet, k8s.KubeStatefulSet))
+
+    def _expose_on_addresses(self, kind: str, ports: Sequence[ServicePort], addresses: list[str], cidrs: Sequence[str],
+                             *, node_port: bool = True) -> k8s.KubeService:
+        if node_port:
+            missing = [p.name for p in ports if p.node_port is None]
+            if missing:
+                raise ValueError(f"{self.name}: {kind} exposure needs a fixed node_port for port(s) {missing}")
+            # Local keeps the client's address but answers only where a pod runs: right for a pod on every controller.
+            # Cluster lets every listed address answer wherever the one pod runs, masquerading the client.
+            spec = {"type": "NodePort", "external_traffic_policy": "Local" if self.runs_on_every_controller else "Cluster"}
+        else:
+            spec = {"type": "ClusterIP"}
+        service = self._service(kind, f"{self.name}-{kind}", ports, external_i_ps=addresses, **spec)
+        peers = [k8s.NetworkPolicyPeer(ip_block=k8s.IpBlock(cidr=cidr)) for cidr in cidrs]
+        self.allow_ingress(f"{kind}-ingress", name=f"{self.name}-{kind}", peers=peers, ports=ports)
         return service
 
     def expose_internal(self, ports: Sequence[ServicePort]) -> k8s.KubeService:
-        """NodePort on the controllers' management and backplane IPs, admitted only from those networks.
+        """The controllers' management and backplane IPs, admitted only from those networks.
 
-        The physical nodes are installed against the backplane IPs (their `--masterips`, contract §1.6).
+        A pod on every controller gets a NodePort (externalTrafficPolicy Local), so each pod sees its clients. The
+        physical nodes are installed against every controller's backplane IP (their `--masterips`, contract §1.6,
+        §6), so a single instance must answer on all of them: kube-proxy then forwards and hands its pod the
+        forwarding node's address on the pod network, which is admitted too. Its Service is a ClusterIP with those
+        externalIPs and no NodePort, because a NodePort also opens on the public IPs, where an Internet client
+        would be masqueraded the same way and admitted (docs/agents.md).
         """
-        peers = [k8s.NetworkPolicyPeer(ip_block=k8s.IpBlock(cidr=cidr)) for cidr in self.site.internal_cidrs]
-        return self._expose_node_port("internal", ports, self.site.internal_ips, peers)
+        if self.runs_on_every_controller:
+            return self._expose_on_addresses("internal", ports, self.site.internal_ips, self.site.internal_cidrs)
+        return self._expose_on_addresses("internal", ports, self.site.internal_ips, [*self.site.internal_cidrs, self.site.pod_cidr],
+                                         node_port=False)
 
     def expose_public(self, ports: Sequence[ServicePort]) -> k8s.KubeService:
-        """NodePort on the controllers' public IPs, admitted from anywhere."""
-        peer = k8s.NetworkPolicyPeer(ip_block=k8s.IpBlock(cidr="0.0.0.0/0"))
-        # Admitted from anywhere, so the source address is not needed: a single instance answers on every public IP.
-        per_node = isinstance(self.workload, (k8s.KubeDaemonSet, k8s.KubeStatefulSet))
-        return self._expose_node_port("public", ports, self.site.public_ips, [peer], keep_source=per_node)
+        """NodePort on the controllers' public IPs, admitted from anywhere (masqueraded clients included)."""
+        return self._expose_on_addresses("public", ports, self.site.public_ips, ["0.0.0.0/0"])
 
     def expose(self, exposure: Exposure, ports: Sequence[ServicePort]) -> None:
         """Apply every exposure in `exposure` to the same ports."""

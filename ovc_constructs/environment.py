@@ -384,6 +384,20 @@ class Provider(StrictModel):
     vlan: int = Field(ge=0, le=4094, description="0 means untagged")
 
 
+POD_NETWORK_CIDR = "10.244.0.0/16"
+"""flannel's network, which the historical installer applies (its scripts/kubernetes/flannel/flannel.yml)."""
+
+
+class PodNetwork(StrictModel):
+    """The cluster's pod network; no node takes an address on it from this file."""
+
+    cidr: PrivateIPv4Network = Field(
+        default=POD_NETWORK_CIDR,
+        description="the CNI's pod CIDR: kube-proxy masquerades clients of the single-instance internal services to a node's "
+                    "address on it, so their NetworkPolicies admit it",
+    )
+
+
 class Networks(StrictModel):
     """The G8's networks (contract §7). Only `management` is required; nodes dial the controllers on `backplane`."""
 
@@ -395,6 +409,7 @@ class Networks(StrictModel):
     ipmi: Optional[Network] = None
     public: PublicNetwork = PublicNetwork()
     providers: list[Provider] = Field(default_factory=list)
+    pods: PodNetwork = PodNetwork()
 
 
 class NodeAddresses(StrictModel):
@@ -630,12 +645,13 @@ class PortalSettings(StrictModel):
 
 
 class AgentSettings(StrictModel):
-    """AgentController and GeneralJsAgent: the agent controller, jsagent and redis images, the NodePort, resources."""
+    """AgentController and GeneralJsAgent: the agent controller, jsagent and redis images, resources."""
 
     agentcontroller_image: Image = "openvcloud/cb_master:2.4.5.3"
     jsagent_image: Image = "openvcloud/cb_master:2.4.5.3"
     redis_image: Image = "redis:3.2"
-    node_port: NodePort = Field(default=30444, description="agentcontroller on the management IPs")
+    node_port: NodePort = Field(default=30444, description="unused: the agent controller is a single instance, published on the "
+                                "controllers' addresses without a NodePort (docs/agents.md); still accepted so older files validate")
     general_jsagent: bool = Field(default=True, description="the general-purpose jsagent of seed 001")
     agentcontroller_resources: Resources = resources("100m", "256Mi", "1", "1Gi")
     jsagent_resources: Resources = resources("100m", "256Mi", "1", "1Gi")
@@ -743,12 +759,12 @@ class ManagementSettings(ServiceSettings):
     """Management: the operations pod; SSH on 2205, its host keys kept on a synced host path."""
 
     image: Image = "openvcloud/management:2.4.5.3"
-    node_port: Optional[NodePort] = Field(default=32205, description="NodePort of SSH (port 2205)")
+    node_port: Optional[NodePort] = Field(default=32205, description="NodePort of SSH (port 2205) for a public exposure")
     host_keys_host_path: HostPath = Field(default="/var/ovc/management-hostkeys", description="sshd's configuration and host keys (synced)")
 
 
 class UptimeMonitorSettings(ServiceSettings):
-    """UptimeMonitor: receives the nodes' heartbeats (9500); its image and NodePort."""
+    """UptimeMonitor: receives the nodes' heartbeats (9500); its image and the NodePort of a public exposure."""
 
     image: Image = "openvcloud/cb_master:2.4.5.3"
     node_port: Optional[NodePort] = 30950
@@ -777,7 +793,7 @@ class ZeroAccessSettings(ServiceSettings):
 
 
 class VersionsSettings(StrictModel):
-    """OvcVersions: the nginx serving the release manifest; its image, exposure and NodePort."""
+    """OvcVersions: the nginx serving the release manifest; its image, exposure and the NodePort of a public exposure."""
 
     enabled: bool = True
     image: Image = "nginx:1.12"
@@ -1024,8 +1040,9 @@ class Environment(StrictModel):
         found.extend(self._pxe_problems())
         for field in ("management_pod", "zero_access", "uptime_monitor", "ovc_versions", "qa"):
             settings = getattr(self, field)
-            if settings.enabled and {"internal", "public"} & set(settings.exposure) and settings.node_port is None:
-                found.append((f"{field}.node_port", "required for an internal or public exposure"))
+            # A single instance's internal exposure has no NodePort (docs/agents.md#exposure-on-every-controller).
+            if settings.enabled and "public" in settings.exposure and settings.node_port is None:
+                found.append((f"{field}.node_port", "required for a public exposure"))
         vhosts: dict[str, int] = {}
         builtin = {name for names in PortalSettings.builtin_server_names(self.fqdn).values() for name in names}
         for index, vhost in enumerate(self.portal.virtual_hosts):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .arguments import check_fields
-from .environment import IPv4, DnsSubdomain, Environment, Image, LabelKey, PrivateIPv4Network, PublicAddress
+from .environment import POD_NETWORK_CIDR, IPv4, DnsSubdomain, Environment, Image, LabelKey, PrivateIPv4Network, PublicAddress
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class Site:
     image_pull_secrets: tuple[DnsSubdomain, ...] = ()
     helper_image: Image = "busybox:1.36"
     node_selector_key: LabelKey = field(default="kubernetes.io/hostname")
+    pod_cidr: PrivateIPv4Network = POD_NETWORK_CIDR
+    """The cluster's pod network: where kube-proxy's masquerade puts clients of a single-instance internal service."""
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -66,6 +68,7 @@ class Site:
             backplane_cidr=backplane.cidr if backplane else None,
             image_pull_secrets=tuple(environment.image_pull_secrets),
             helper_image=environment.helper_image,
+            pod_cidr=environment.networks.pods.cidr,
         )
 
     @property

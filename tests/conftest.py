@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import copy
+import fcntl
+import json
 import os
+from functools import lru_cache
 from pathlib import Path
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -27,8 +30,23 @@ OLD_FORMAT = ROOT / "tests" / "fixtures" / "environment-0.1.yaml"
 """An environment file of the controller-only format of ovc_constructs 0.1 (migrate-env)."""
 
 
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_documents(text: str) -> list[dict]:
+    """The documents of a multi-document YAML text, read by libyaml (synthesized output is up to 300 KB; PyYAML's
+    pure-Python reader took a third of the fuzz test's time). The product reads output the same way (review.py)."""
+    return [d for d in yaml.load_all(text, Loader=_FAST_LOADER) if d is not None]  # noqa: S506 - a safe loader
+
+
+@lru_cache(maxsize=None)
+def _example_text_data() -> dict:
+    return yaml.load(EXAMPLE.read_text(), Loader=_FAST_LOADER)  # noqa: S506 - a safe loader
+
+
 def example_data() -> dict:
-    return yaml.safe_load(EXAMPLE.read_text())
+    """The split example as data, a fresh copy each call (tests mutate it)."""
+    return copy.deepcopy(_example_text_data())
 
 
 def merge(base: dict, overrides: dict) -> dict:
@@ -122,11 +140,27 @@ def policies_selecting(manifests: list[dict], labels: dict) -> list[dict]:
     return found
 
 
+def shared(tmp_path_factory, name: str, build):
+    """`build()`'s (JSON) result, built once per run: pytest-xdist's workers share it through a file in the run's
+    temporary directory, the first to ask building it under a lock while the others wait and then read it."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return build()
+    run_directory = tmp_path_factory.getbasetemp().parent
+    built = run_directory / f"{name}.json"
+    with open(run_directory / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if built.exists():
+            return json.loads(built.read_text())
+        value = build()
+        built.write_text(json.dumps(value))
+        return value
+
+
 @pytest.fixture(scope="session")
-def example_manifests() -> list[dict]:
+def example_manifests(tmp_path_factory) -> list[dict]:
     from ovc_constructs import load_environment
 
-    return synth(load_environment(EXAMPLE))
+    return shared(tmp_path_factory, "example-manifests", lambda: synth(load_environment(EXAMPLE)))
 
 
 DIGEST = "@sha256:" + "ab" * 32
@@ -145,34 +179,50 @@ VARIANTS = {
 
 
 @pytest.fixture(scope="session")
-def all_outputs() -> dict[str, list[dict]]:
+def all_outputs(tmp_path_factory) -> dict[str, list[dict]]:
     """The synthesized output of every shipped environment file and of every variant."""
-    from ovc_constructs import load_environment
+    from ovc_constructs import MongoAuth, ReplicatedMongo, load_environment
 
-    from ovc_constructs import MongoAuth, ReplicatedMongo
+    def build() -> dict[str, list[dict]]:
+        outputs = {path.stem: synth(load_environment(path)) for path in ENVIRONMENTS}
+        outputs.update({name: synth(build()) for name, build in VARIANTS.items()})
+        outputs["standalone-mongo-with-auth"] = synth_construct(
+            lambda chart: ReplicatedMongo(chart, "mongo", site=site(3), auth=MongoAuth(secret_name="mongo-auth")))
+        return outputs
 
-    outputs = {path.stem: synth(load_environment(path)) for path in ENVIRONMENTS}
-    outputs.update({name: synth(build()) for name, build in VARIANTS.items()})
-    outputs["standalone-mongo-with-auth"] = synth_construct(
-        lambda chart: ReplicatedMongo(chart, "mongo", site=site(3), auth=MongoAuth(secret_name="mongo-auth")))
-    return outputs
+    return shared(tmp_path_factory, "all-outputs", build)
 
 
 POD_OWNERS = ("Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob")
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Report what the fuzz and node-loss tests actually exercised."""
-    from . import test_fuzz
-
-    stats = test_fuzz.STATS
-    if stats["examples"]:
+    """Report what the fuzz and node-loss tests actually exercised. They record it as test properties, which come
+    back from pytest-xdist's workers with their reports."""
+    recorded: dict[str, list] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) == "call":
+                for key, value in getattr(report, "user_properties", ()):
+                    recorded.setdefault(key, []).append(value)
+    for fuzz in recorded.get("fuzz", []):
         terminalreporter.write_line(
-            f"fuzz: {stats['examples']} environment files ({stats['rejected']} rejected with exit 2, {stats['synthesized']} synthesized)"
-        )
-    try:
-        from . import test_reliability
-    except ImportError:
-        return
-    if test_reliability.NODE_LOSS_CASES:
-        terminalreporter.write_line(f"node loss: {len(test_reliability.NODE_LOSS_CASES)} cases checked")
+            f"fuzz: {fuzz['examples']} environment files ({fuzz['rejected']} rejected with exit 2, {fuzz['synthesized']} synthesized)")
+    if "node_loss_cases" in recorded:
+        terminalreporter.write_line(f"node loss: {sum(recorded['node_loss_cases'])} cases checked")
+
+
+SLOWEST_FIRST = ("test_fuzz", "test_consumer", "test_import_config", "test_cli", "test_output", "test_fleet",
+                 "test_system_config", "test_publish", "test_review", "test_portal", "test_pxeboot")
+"""Modules in the order of their time (pytest --durations), longest first."""
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: builds wheels, fuzzes or runs checkov; `make test-fast` leaves these out")
+
+
+def pytest_collection_modifyitems(items):
+    """Start the longest modules first: `make test` hands whole modules to pytest-xdist's workers (--dist loadfile),
+    and a long module started last would keep one worker busy while the other idles."""
+    rank = {name: index for index, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.module.__name__.rpartition(".")[2], len(rank)))

@@ -37,13 +37,19 @@ def test_single_instances_are_not_pinned_to_one_node(example_manifests):
         assert_single_instance_not_pinned(find(example_manifests, "Deployment", name))
 
 
+def test_pods_have_the_installers_hostnames(example_manifests):
+    hostnames = {name: pod_spec(find(example_manifests, "Deployment", name)).get("hostname") for name in ("agentcontroller", "jsagent")}
+    assert hostnames == {"agentcontroller": "agentcontroller", "jsagent": "controller-jsagent"}
+
+
 def test_exposure_internal_and_kubernetes(example_manifests):
     assert find(example_manifests, "Service", "agentcontroller")["spec"]["ports"][0]["port"] == 4444
     internal = find(example_manifests, "Service", "agentcontroller-internal")
     assert internal["spec"]["externalIPs"] == MANAGEMENT_AND_BACKPLANE_IPS, "the nodes dial the controllers' backplane IPs"
-    assert internal["spec"]["ports"][0]["nodePort"] == 30444
+    assert internal["spec"]["type"] == "ClusterIP" and "nodePort" not in internal["spec"]["ports"][0], "no NodePort on the public IPs"
+    assert "externalTrafficPolicy" not in internal["spec"], "every controller answers, wherever the one pod runs"
     assert find(example_manifests, "NetworkPolicy", "agentcontroller-internal")["spec"]["ingress"][0]["from"] == [
-        {"ipBlock": {"cidr": "10.199.0.0/22"}}, {"ipBlock": {"cidr": "10.199.8.0/24"}}]
+        {"ipBlock": {"cidr": "10.199.0.0/22"}}, {"ipBlock": {"cidr": "10.199.8.0/24"}}, {"ipBlock": {"cidr": "10.244.0.0/16"}}]
     assert not [s for s in find_all(example_manifests, "Service") if s["metadata"]["name"] == "jsagent"]
 
 

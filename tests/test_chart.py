@@ -7,7 +7,7 @@ import yaml
 
 from ovc_constructs import InvalidEnvironment, G8Chart
 
-from .conftest import POD_OWNERS, example_data, find, merge, nodes, pod_spec
+from .conftest import POD_OWNERS, environment, example_data, find, merge, nodes, pod_spec, synth
 
 CLUSTER_SCOPED = {"Namespace", "StorageClass", "PersistentVolume"}
 RECOMMENDED = ["name", "instance", "component", "part-of", "version", "managed-by"]
@@ -113,3 +113,21 @@ def test_the_chart_refuses_an_invalid_environment_built_in_code(overrides, messa
     environment = Environment.model_validate(merge(example_data(), overrides))
     with pytest.raises(InvalidEnvironment, match=rf"^be-g8-3: {re.escape(message)}"):
         G8Chart(Testing.app(), "x", environment=environment)
+
+
+def test_single_instance_internal_services_admit_the_pod_network_of_the_environment():
+    out = synth(environment(networks={"pods": {"cidr": "10.32.0.0/12"}}))
+    for name in ("agentcontroller-internal", "uptime-monitor-internal", "management-internal"):
+        assert {"ipBlock": {"cidr": "10.32.0.0/12"}} in find(out, "NetworkPolicy", name)["spec"]["ingress"][0]["from"], name
+    assert [p["ipBlock"]["cidr"] for p in find(out, "NetworkPolicy", "osis-internal")["spec"]["ingress"][0]["from"]] == [
+        "10.199.0.0/22", "10.199.8.0/24"], "osis answers on every controller with the client's own address"
+
+
+@pytest.mark.parametrize("cidr, message", [
+    ("10.244.0.1/16", "'10.244.0.1/16' is not a valid IPv4 network in CIDR form"),
+    ("8.8.0.0/16", "'8.8.0.0/16' is not a private range"),
+], ids=["host-bits", "public"])
+def test_the_pod_network_must_be_a_private_cidr(cidr, message):
+    with pytest.raises(InvalidEnvironment) as raised:
+        environment(networks={"pods": {"cidr": cidr}})
+    assert [line.startswith(f"test.yaml: networks.pods.cidr: {message}") for line in raised.value.lines] == [True]

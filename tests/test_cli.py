@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import EXAMPLE, OLD_FORMAT, ROOT, example_data, merge, nodes
+from .conftest import EXAMPLE, OLD_FORMAT, ROOT, example_data, load_documents, merge, nodes
 
 PYTHON = sys.executable
 
@@ -89,7 +89,7 @@ def test_synth_replaces_only_its_own_file(tmp_path, dist):
     result = run("-m", "ovc_constructs", "synth", "--env", str(EXAMPLE), "--out", str(dist))
     assert result.returncode == 0, result.stderr
     assert (dist / "other.k8s.yaml").read_text() == "kept: true\n"
-    kinds = [d["kind"] for d in yaml.safe_load_all((dist / "be-g8-3.k8s.yaml").read_text())]
+    kinds = [d["kind"] for d in load_documents((dist / "be-g8-3.k8s.yaml").read_text())]
     assert kinds[0] == "Namespace" and "StatefulSet" in kinds
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
 
@@ -176,7 +176,7 @@ def test_migrate_env_writes_a_file_that_validates_and_synthesizes(tmp_path):
     out = tmp_path / "out"
     synthesized = run("-m", "ovc_constructs", "synth", "--env", str(new), "--out", str(out))
     assert synthesized.returncode == 0, synthesized.stderr
-    manifests = list(yaml.safe_load_all((out / "be-g8-3.k8s.yaml").read_text()))
+    manifests = load_documents((out / "be-g8-3.k8s.yaml").read_text())
     environment = next(d for d in manifests if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "g8-environment")["data"]
     assert environment["G8_FQDN"] == "be-g8-3.gig.tech" and environment["G8_GRID_ID"] == "3"
     assert environment["G8_CONTROLLER_MANAGEMENT_IPS"] == " ".join(n["management_ip"] for n in old["nodes"])

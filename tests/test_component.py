@@ -20,11 +20,15 @@ class Echo(Component):
     health_path = "/ping"
     role = "test"
 
-    def __init__(self, scope, id, *, name, exposure=Exposure.KUBERNETES, port=8080, node_port=None, init=(), on=SITE):
+    def __init__(self, scope, id, *, name, exposure=Exposure.KUBERNETES, port=8080, node_port=None, init=(), on=SITE, per_node=False):
         super().__init__(scope, id, site=on, name=name, image="echo:1.0")
         main = container(name, "echo:1.0", resources=resources("1m", "1Mi", "1", "1Mi"), security=security_context(),
                          ports={"http": port}, liveness=http_probe("/ping", port), readiness=http_probe("/ping", port))
-        self.deployment(self.pod_template(containers=[main], init_containers=list(init)))
+        template = self.pod_template(containers=[main], init_containers=list(init))
+        if per_node:
+            self.daemon_set(template)
+        else:
+            self.deployment(template)
         self.expose(exposure, [ServicePort("http", port, node_port=node_port)])
 
 
@@ -37,20 +41,34 @@ def test_kubernetes_exposure_is_a_cluster_ip_service_under_the_contract_name():
     assert find_all(out, "NetworkPolicy") == [], "a ClusterIP exposure admits nobody by itself"
 
 
-def test_internal_exposure_is_a_fixed_node_port_on_management_ips_admitted_from_the_management_network():
-    out = synth_construct(lambda c: Echo(c, "a", name="alpha", exposure=Exposure.INTERNAL | Exposure.KUBERNETES, node_port=30999))
+def test_internal_exposure_of_a_pod_per_node_is_local_and_admitted_from_the_management_network_only():
+    out = synth_construct(lambda c: Echo(c, "a", name="alpha", exposure=Exposure.INTERNAL | Exposure.KUBERNETES, node_port=30999,
+                                         per_node=True))
     internal = find(out, "Service", "alpha-internal")
     assert internal["spec"]["type"] == "NodePort"
     assert internal["spec"]["externalIPs"] == ["10.199.0.11", "10.199.0.12", "10.199.0.13"]
-    assert internal["spec"]["externalTrafficPolicy"] == "Local"
+    assert internal["spec"]["externalTrafficPolicy"] == "Local", "each controller's own pod answers, seeing the client's address"
     assert internal["spec"]["ports"][0]["nodePort"] == 30999
     policy = find(out, "NetworkPolicy", "alpha-internal")
     assert policy["spec"]["ingress"] == [{"from": [{"ipBlock": {"cidr": "10.199.0.0/22"}}], "ports": [{"port": 8080, "protocol": "TCP"}]}]
     assert find(out, "Service", "alpha")["spec"]["type"] == "ClusterIP"
 
 
+def test_internal_exposure_of_a_single_instance_answers_on_every_controller_and_admits_the_pod_network():
+    on = Site(nodes=SITE.nodes, management_cidr=SITE.management_cidr, pod_cidr="10.32.0.0/12")
+    out = synth_construct(lambda c: Echo(c, "a", name="alpha", exposure=Exposure.INTERNAL, node_port=30999, on=on))
+    service = find(out, "Service", "alpha-internal")["spec"]
+    assert (service["type"], service["externalIPs"]) == ("ClusterIP", ["10.199.0.11", "10.199.0.12", "10.199.0.13"]), "a ClusterIP with the controllers' addresses: no NodePort opens it on the public IPs"
+    assert "nodePort" not in service["ports"][0]
+    # Forwarded clients reach the pod with the forwarding node's address on the pod network.
+    assert find(out, "NetworkPolicy", "alpha-internal")["spec"]["ingress"][0]["from"] == [
+        {"ipBlock": {"cidr": "10.199.0.0/22"}}, {"ipBlock": {"cidr": "10.32.0.0/12"}}]
+    assert SITE.pod_cidr == "10.244.0.0/16", "flannel's, the historical installer's CNI"
+
+
 def test_internal_exposure_is_also_published_on_the_backplane_ips_and_admitted_from_the_backplane():
-    out = synth_construct(lambda c: Echo(c, "a", name="alpha", exposure=Exposure.INTERNAL, node_port=30999, on=WITH_BACKPLANE))
+    out = synth_construct(lambda c: Echo(c, "a", name="alpha", exposure=Exposure.INTERNAL, node_port=30999, on=WITH_BACKPLANE,
+                                         per_node=True))
     assert find(out, "Service", "alpha-internal")["spec"]["externalIPs"] == [
         "10.199.0.11", "10.199.0.12", "10.199.0.13", "10.199.8.11", "10.199.8.12", "10.199.8.13"]
     assert find(out, "NetworkPolicy", "alpha-internal")["spec"]["ingress"] == [
@@ -67,7 +85,9 @@ def test_public_exposure_uses_the_public_ips():
 
 def test_node_port_exposure_without_a_fixed_port_is_an_error():
     with pytest.raises(ValueError, match=r"alpha: internal exposure needs a fixed node_port for port\(s\) \['http'\]"):
-        synth_construct(lambda c: Echo(c, "a", name="alpha", exposure=Exposure.INTERNAL))
+        synth_construct(lambda c: Echo(c, "a", name="alpha", exposure=Exposure.INTERNAL, per_node=True))
+    with pytest.raises(ValueError, match=r"alpha: public exposure needs a fixed node_port for port\(s\) \['http'\]"):
+        synth_construct(lambda c: Echo(c, "a", name="alpha", exposure=Exposure.PUBLIC))
 
 
 @pytest.mark.parametrize("existing_init", [0, 1])

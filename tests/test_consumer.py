@@ -31,6 +31,8 @@ from packaging.utils import canonicalize_name
 
 import ovc_constructs
 
+pytestmark = pytest.mark.slow  # builds the sdist and the wheel and type-checks a consumer
+
 ROOT = Path(__file__).resolve().parent.parent
 CONSUMER = ROOT / "examples" / "consumer"
 SHARED_SITE_PACKAGES = Path(sysconfig.get_paths()["purelib"])  # the dependencies come from here

@@ -10,7 +10,8 @@ import yaml
 from .conftest import POD_OWNERS, container_named, environment, find, find_all, pod_spec, synth
 
 MANAGEMENT_AND_BACKPLANE_IPS = ["10.199.0.11", "10.199.0.12", "10.199.0.13", "10.199.8.11", "10.199.8.12", "10.199.8.13"]
-INTERNAL_SOURCES = [{"ipBlock": {"cidr": "10.199.0.0/22"}}, {"ipBlock": {"cidr": "10.199.8.0/24"}}]
+INTERNAL_SOURCES = [{"ipBlock": {"cidr": "10.199.0.0/22"}}, {"ipBlock": {"cidr": "10.199.8.0/24"}}, {"ipBlock": {"cidr": "10.244.0.0/16"}}]
+"""Management, backplane, and the pod network that clients forwarded by another controller come from (single instances)."""
 SYSTEM_CONFIG_MOUNT = {"mountPath": "/opt/cfg/system/system-config.yaml", "name": "system-config", "readOnly": True,
                        "subPath": "system-config.yaml"}
 QA_TAG = {"release": {"images": {"openvcloud/qa": "2.4.5.3"}}}
@@ -24,8 +25,9 @@ def test_snapshot(example_manifests, yaml_snapshot):
 
 def test_management_ssh_is_internal(example_manifests):
     service = find(example_manifests, "Service", "management-internal")
-    assert service["spec"]["ports"] == [{"name": "ssh", "nodePort": 32205, "port": 2205, "protocol": "TCP", "targetPort": 2205}]
+    assert service["spec"]["ports"] == [{"name": "ssh", "port": 2205, "protocol": "TCP", "targetPort": 2205}]
     assert service["spec"]["externalIPs"] == MANAGEMENT_AND_BACKPLANE_IPS
+    assert service["spec"]["type"] == "ClusterIP", "operators reach it on any controller's backplane IP; a ClusterIP with the controllers' addresses: no NodePort opens it on the public IPs"
     assert find(example_manifests, "NetworkPolicy", "management-internal")["spec"]["ingress"][0]["from"] == INTERNAL_SOURCES
     assert not [s for s in find_all(example_manifests, "Service") if s["metadata"]["name"] == "management"]
 
@@ -151,7 +153,7 @@ def test_qa_as_its_image_expects():
     assert volumes["tun"]["hostPath"] == {"path": "/dev/net/tun", "type": "CharDevice"}
     assert volumes["shm"]["emptyDir"]["medium"] == "Memory"
     service = find(out, "Service", "qa-internal")
-    assert service["spec"]["ports"] == [{"name": "ssh", "nodePort": 32222, "port": 22, "protocol": "TCP", "targetPort": 22}]
+    assert service["spec"]["ports"] == [{"name": "ssh", "port": 22, "protocol": "TCP", "targetPort": 22}]
 
 
 def test_zero_access_gets_only_the_itsyouonline_secret(example_manifests):
@@ -165,8 +167,9 @@ def test_zero_access_gets_only_the_itsyouonline_secret(example_manifests):
 
 def test_uptime_monitor_receives_heartbeats_on_9500_udp(example_manifests):
     service = find(example_manifests, "Service", "uptime-monitor-internal")
-    assert service["spec"]["ports"] == [{"name": "heartbeat", "nodePort": 30950, "port": 9500, "protocol": "UDP", "targetPort": 9500}]
+    assert service["spec"]["ports"] == [{"name": "heartbeat", "port": 9500, "protocol": "UDP", "targetPort": 9500}]
     assert service["spec"]["externalIPs"] == MANAGEMENT_AND_BACKPLANE_IPS
+    assert service["spec"]["type"] == "ClusterIP", "heartbeats are not retried: every controller must take them"
     policy = find(example_manifests, "NetworkPolicy", "uptime-monitor-internal")
     assert policy["spec"]["ingress"][0]["from"] == INTERNAL_SOURCES
     assert policy["spec"]["ingress"][0]["ports"] == [{"port": 9500, "protocol": "UDP"}]
@@ -222,11 +225,13 @@ def test_qa_needs_a_tag_from_the_release():
         environment(qa={"enabled": True})
 
 
-def test_internal_exposure_needs_a_node_port():
+def test_only_a_public_exposure_needs_a_node_port():
     from ovc_constructs import InvalidEnvironment
 
-    with pytest.raises(InvalidEnvironment, match=r"uptime_monitor.node_port: required for an internal or public exposure"):
-        environment(uptime_monitor={"node_port": None})
+    internal = synth(environment(uptime_monitor={"node_port": None}))
+    assert find(internal, "Service", "uptime-monitor-internal")["spec"]["type"] == "ClusterIP"
+    with pytest.raises(InvalidEnvironment, match=r"uptime_monitor.node_port: required for a public exposure"):
+        environment(uptime_monitor={"node_port": None, "exposure": ["internal", "public"]})
 
 
 def deployed_images(manifests: list[dict]) -> set[str]:
@@ -297,5 +302,17 @@ def test_ovc_versions_is_kubernetes_only_unless_configured(example_manifests):
     assert not [s for s in find_all(example_manifests, "Service") if s["metadata"]["name"].startswith("ovc-versions-")]
     out = synth(environment(ovc_versions={"exposure": ["kubernetes", "internal"]}))
     internal = find(out, "Service", "ovc-versions-internal")
-    assert internal["spec"]["ports"][0]["nodePort"] == 30880
+    assert internal["spec"]["type"] == "ClusterIP" and "nodePort" not in internal["spec"]["ports"][0]
     assert internal["spec"]["externalIPs"] == MANAGEMENT_AND_BACKPLANE_IPS
+    assert find(out, "NetworkPolicy", "ovc-versions-internal")["spec"]["ingress"][0]["from"] == INTERNAL_SOURCES
+
+
+def test_ovc_versions_admits_its_readers(example_manifests):
+    readers = {p["metadata"]["name"]: p["spec"]["ingress"] for p in find_all(example_manifests, "NetworkPolicy")
+               if p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name") == "ovc-versions"}
+    assert readers == {f"ovc-versions-from-{name}": [{"from": [{"podSelector": {"matchLabels": {
+        "app.kubernetes.io/instance": "be-g8-3", "app.kubernetes.io/name": name}}}], "ports": [{"port": 8080, "protocol": "TCP"}]}]
+        for name in ("portal", "management")}
+    without_management = synth(environment(management_pod={"enabled": False}))
+    assert [p["metadata"]["name"] for p in find_all(without_management, "NetworkPolicy")
+            if p["metadata"]["name"].startswith("ovc-versions-")] == ["ovc-versions-from-portal"]

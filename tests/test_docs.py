@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import ROOT
+from .conftest import ROOT, load_documents
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 EXAMPLES = [
@@ -25,7 +25,7 @@ def test_example_runs(page, index, code, tmp_path, monkeypatch):
     exec(compile(code, f"{page.name}[{index}]", "exec"), {"__name__": "__doc_example__"})
     synthesized = list(Path(tmp_path, "dist").glob("*.k8s.yaml"))
     assert synthesized, "the example synthesizes a manifest"
-    documents = [d for path in synthesized for d in yaml.safe_load_all(path.read_text()) if d]
+    documents = [d for path in synthesized for d in load_documents(path.read_text())]
     if "system_config=" in code:
         # A JumpScale component reads the system config the example built, never a name that does not exist.
         config_maps = {d["metadata"]["name"] for d in documents if d["kind"] == "ConfigMap"}

@@ -16,9 +16,10 @@ from ovc_constructs.environment import CB_MASTER, InvalidEnvironment, load_envir
 from ovc_constructs.synth import MANIFEST
 from ovc_constructs.syncthing import device_id_from_der
 
-from .conftest import example_data
+from .conftest import example_data, load_documents
 from .validators import checkov, schema_errors
 
+pytestmark = pytest.mark.slow  # tens of synths and a checkov run
 EXAMPLES = int(os.environ.get("OVC_FUZZ_EXAMPLES", "40"))
 STATS = {"examples": 0, "rejected": 0, "synthesized": 0}
 CHECKOV_BATCH = 4
@@ -217,8 +218,8 @@ def test_fuzzed_environment_files(workspace, data):
     environment = load_environment(path)
     objects, volumes = out / f"{environment.name}.k8s.yaml", out / f"{environment.name}.volumes.k8s.yaml"
     assert sorted(p.name for p in out.iterdir() if p.name not in ("previous.k8s.yaml", MANIFEST)) == sorted([objects.name, volumes.name])
-    documents = list(yaml.safe_load_all(objects.read_text()))
-    volume_documents = list(yaml.safe_load_all(volumes.read_text()))
+    documents = load_documents(objects.read_text())
+    volume_documents = load_documents(volumes.read_text())
     assert {d["kind"] for d in volume_documents} == {"PersistentVolume"} and "PersistentVolume" not in {d["kind"] for d in documents}
     assert schema_errors(documents + volume_documents) == []
     volumes.unlink()
@@ -234,7 +235,8 @@ def test_fuzzed_environment_files(workspace, data):
         written[0].unlink()
 
 
-def test_fuzz_outputs_pass_checkov_and_enough_examples_ran(workspace):
+def test_fuzz_outputs_pass_checkov_and_enough_examples_ran(workspace, record_property):
+    record_property("fuzz", dict(STATS))  # for the run's summary line (conftest.py)
     assert STATS["examples"] >= EXAMPLES, STATS
     assert STATS["rejected"] > 0 and STATS["synthesized"] > 0, STATS
     report = checkov(workspace / "good")

@@ -15,7 +15,7 @@ from ovc_constructs.operations import commands, components, prune_candidates, se
 from ovc_constructs.review import object_key
 from ovc_constructs.synth import split_volumes
 
-from .conftest import EXAMPLE, ROOT, environment, example_data, nodes, synth
+from .conftest import EXAMPLE, ROOT, environment, example_data, load_documents, nodes, synth
 
 KUBECTL_APPLYSET_ID = "applyset-9VClMCAukQRq8xHexqbN-JBw03tS5vCOUaj1i7l1OaE-v1"
 """What kubectl 1.32 itself put on the objects of `apply --applyset=secret/be-g8-3-applyset -n openvcloud`."""
@@ -86,9 +86,9 @@ def test_the_published_objects_file_holds_no_volume_and_the_volumes_file_only_vo
     objects.write_text(manifest.read_text())
     volumes = split_volumes(objects)
     assert volumes.name == "be-g8-3.volumes.k8s.yaml"
-    published = list(yaml.safe_load_all(objects.read_text()))
+    published = load_documents(objects.read_text())
     assert [object_key(d) for d in published] == [object_key(d) for d in example_manifests if d["kind"] != "PersistentVolume"]
-    assert [object_key(d) for d in yaml.safe_load_all(volumes.read_text())] == [
+    assert [object_key(d) for d in load_documents(volumes.read_text())] == [
         object_key(d) for d in example_manifests if d["kind"] == "PersistentVolume"]
 
 
@@ -96,7 +96,10 @@ def test_disabling_a_component_prunes_exactly_its_objects(example_manifests, wit
     candidates = prune_candidates(example_manifests, without_versions)
     assert keys(candidates) == keys(labelled(example_manifests, "ovc-versions")) == {
         ("", "ServiceAccount", "openvcloud", "ovc-versions"), ("", "ConfigMap", "openvcloud", "ovc-versions"),
-        ("apps", "Deployment", "openvcloud", "ovc-versions"), ("", "Service", "openvcloud", "ovc-versions")}
+        ("apps", "Deployment", "openvcloud", "ovc-versions"), ("", "Service", "openvcloud", "ovc-versions"),
+        # its readers' admissions, which belong to it
+        ("networking.k8s.io", "NetworkPolicy", "openvcloud", "ovc-versions-from-management"),
+        ("networking.k8s.io", "NetworkPolicy", "openvcloud", "ovc-versions-from-portal")}
     assert prune_candidates(without_versions, example_manifests) == []  # enabling it again removes nothing
 
 

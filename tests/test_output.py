@@ -52,6 +52,7 @@ def test_crd_schema_check_catches_a_wrong_field():
     assert [e for e in schema_errors([bad]) if "dnsNames" in e]
 
 
+@pytest.mark.slow
 def test_checkov_reports_no_failed_check(outputs, checkov_report):
     _, manifests = outputs
     report = checkov_report

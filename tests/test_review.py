@@ -164,7 +164,7 @@ def test_cli_compares_two_files(tmp_path, capsys, example_manifests, changed_man
     assert main(["diff", str(old), str(new)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"{old} -> {new}\n")
-    assert f"\n{FILE}: 1 added, 4 removed, " in out
+    assert f"\n{FILE}: 1 added, 6 removed, " in out
     assert "\n  ~ openvcloud/influxdb  [rolls pods]\n" in out
     assert '      spec.template.spec.containers[influxdb].image: "influxdb:1.4" -> "influxdb:1.4.3"\n' in out
     assert main(["diff", "--format", "markdown", str(tmp_path), str(tmp_path)]) == 0  # exit 0 without differences too

@@ -3,6 +3,8 @@
 What the installer format holds is carried over; its secret values are not: the environment names the
 Secrets, and `secret_commands` prints the `kubectl` commands that build them from the input file when
 they run (each value is read by `config-value` at that moment, never copied into a file or the repo).
+Every problem is reported at the system config's own field: `check_imported` translates the environment's
+field paths back through `ORIGINS`, next to the conversion that made them.
 """
 from __future__ import annotations
 
@@ -12,9 +14,9 @@ import re
 import shlex
 from importlib import resources as package_files
 from pathlib import Path
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
-from ..environment import Environment, InvalidEnvironment, Release, SecretRef, floating_pins, read_yaml
+from ..environment import Environment, InvalidEnvironment, Release, SecretRef, floating_pins, parse_environment, read_yaml
 from .processed import INSTALLER_NETWORK, SecretField, dotted, processed_config
 
 SCHEMA = package_files.files("ovc_constructs") / "installer" / "system-config.schema.json"
@@ -48,7 +50,7 @@ def load_system_config(path: Path) -> dict:
     return data
 
 
-def public_key(ssh: dict) -> str:
+def public_key(ssh: dict, source: str) -> str:
     """`ssh.public-key` if the config has it (processed configs do), else derived from the private key."""
     if ssh.get("public-key"):
         return ssh["public-key"].strip()
@@ -61,14 +63,23 @@ def public_key(ssh: dict) -> str:
         except (ValueError, TypeError):
             continue
         return key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
-    raise ValueError("not an unencrypted private key (PEM or OpenSSH), and no ssh.public-key is given")
+    raise InvalidEnvironment(source, [("ssh.private-key", "not an unencrypted private key (PEM or OpenSSH), and no ssh.public-key is given")])
+
+
+def _cidr(text: str) -> str:
+    """`10.199.8.0/24`, also from `10.199.8.5/24`; text that is no network stays as it is, for the environment's
+    validation to name it."""
+    try:
+        return str(ipaddress.IPv4Network(text, strict=False))
+    except ValueError:
+        return text
 
 
 def _networks(network: dict) -> dict:
     networks: dict = {}
     for name, installer in INSTALLER_NETWORK.items():
         if isinstance(network.get(installer), dict) and "network" in network[installer]:
-            entry = {"cidr": str(ipaddress.IPv4Network(network[installer]["network"], strict=False))}
+            entry = {"cidr": _cidr(network[installer]["network"])}
             if "vlan" in network[installer]:
                 entry["vlan"] = network[installer]["vlan"]
             if name == "management":
@@ -80,9 +91,13 @@ def _networks(network: dict) -> dict:
 
 
 def _derived(cidr: str, lsb: Optional[int]) -> Optional[str]:
+    """`<network address + ip-lsb>`, or None when either is unusable (the environment's validation names it)."""
     if lsb is None:
         return None
-    return str(ipaddress.IPv4Network(cidr).network_address + lsb)
+    try:
+        return str(ipaddress.IPv4Network(cidr).network_address + lsb)
+    except ValueError:
+        return None
 
 
 def _node(node: dict, networks: dict) -> dict:
@@ -114,8 +129,14 @@ def _pxe(environment: dict) -> Optional[dict]:
     return {"interface": "mgmt"}
 
 
-def to_environment(config: dict) -> tuple[dict, list[str]]:
-    """The environment data and notes for the operator."""
+def _extra_directories(config: dict) -> list[tuple[int, dict]]:
+    """The operator's own `directories` entries (not the installer's defaults), with their index in the file."""
+    return [(index, d) for index, d in enumerate(config.get("directories", []))
+            if d.get("path", "").rstrip("/") not in DEFAULT_DIRECTORIES]
+
+
+def to_environment(config: dict, source: str) -> tuple[dict, list[str]]:
+    """The environment data and notes for the operator; its values are checked by `check_imported`."""
     env, network = config["environment"], config["network"]
     networks = _networks(network)
     nodes = [_node(n, networks) for n in config["nodes"]]
@@ -127,7 +148,7 @@ def to_environment(config: dict) -> tuple[dict, list[str]]:
         "basedomain": env["basedomain"],
         "networks": networks,
         "nodes": nodes,
-        "ssh": {"public_key": public_key(config["ssh"])},
+        "ssh": {"public_key": public_key(config["ssh"], source)},
         "itsyouonline": {"client_id": config["itsyouonline"]["clientId"], "environment": config["itsyouonline"]["environment"]},
         "mail": {k: config["mailclient"][k] for k in ("server", "port", "login", "sender")},
         "certificates": dict(env["ssl"]),
@@ -152,7 +173,7 @@ def to_environment(config: dict) -> tuple[dict, list[str]]:
     data["paths"] = {"influx": "/var/ovc/influxdb"}
     notes += [f"environment.ssl names certificate {name!r}, which certificates does not hold: create Secret {tls_secret(name)} yourself"
               for name in sorted(set(env["ssl"].values())) if name not in config["certificates"]]
-    extra = [d for d in config.get("directories", []) if d.get("path", "").rstrip("/") not in DEFAULT_DIRECTORIES]
+    extra = [d for _, d in _extra_directories(config)]
     folders = [{"id": re.sub(r"[^a-z0-9-]+", "-", d["path"].rstrip("/").rsplit("/", 1)[-1].lower()).strip("-") or "folder", "path": d["path"]}
                for d in extra if d.get("sync")]
     if folders:
@@ -167,6 +188,64 @@ def to_environment(config: dict) -> tuple[dict, list[str]]:
         data["release"] = {"images": pins}
         notes += [f"release {Release().version} gives {name} the tag 'latest'; pinned to {tag}" for name, tag in pins.items()]
     return data, notes
+
+
+def _network(match: re.Match, config: dict) -> str:
+    return f"network.{INSTALLER_NETWORK.get(match[1], match[1])}"
+
+
+def _synced_directory(match: re.Match, config: dict) -> str:
+    synced = [index for index, d in _extra_directories(config) if d.get("sync")]
+    return f"directories[{synced[int(match[1])]}].path"
+
+
+ORIGINS: list[tuple[str, Union[str, Callable[[re.Match, dict], str]]]] = [
+    (r"name|subdomain", "environment.subdomain"),
+    (r"grid_id", "environment.grid.id"),
+    (r"basedomain", "environment.basedomain"),
+    (r"admin_user", "environment.user"),
+    (r"certificates", "environment.ssl"),
+    (r"ovs\.type", "environment.type"),
+    (r"ovs\.(repo_url|version)", r"environment.ovs_\1"),
+    (r"networks\.(\w+)\.cidr", lambda m, c: _network(m, c) + ".network"),
+    (r"networks\.(\w+)", _network),
+    (r"switches", "network"),
+    (r"nodes\[(\d+)\]\.ip_lsb", r"nodes[\1].ip-lsb"),
+    (r"nodes\[(\d+)\]\.addresses\.(\w+)", lambda m, c: f"nodes[{m[1]}].{INSTALLER_NETWORK.get(m[2], m[2])}.ipaddress"),
+    (r"nodes\[(\d+)\]\.public_ip", r"nodes[\1].fallback.ipaddress"),
+    (r"nodes\[(\d+)\]\.management_mac", r"nodes[\1].management.macaddress"),
+    (r"nodes\[(\d+)\]\.ipmi\.mac", r"nodes[\1].ipmi.macaddress"),
+    (r"ssh\.public_key", lambda m, c: "ssh.public-key" if c["ssh"].get("public-key") else "ssh.private-key"),
+    (r"itsyouonline\.client_id", "itsyouonline.clientId"),
+    (r"mail", "mailclient"),
+    (r"billing_sync\.folders\[(\d+)\](?:\.id|\.path)?", _synced_directory),
+    (r"namespace", "--namespace"),
+]
+"""Where each field `to_environment` writes comes from in the system config: an environment path that matches
+a pattern becomes the template (or the function's result) followed by the rest of the path (`nodes[1].roles[0]`
+and `limits.pods.cpu` are the same in both); a field import-config adds itself keeps its own path. A test walks
+every field `to_environment` writes through it, so a new field without its origin here fails."""
+
+
+def config_field(path: str, config: dict) -> str:
+    """The system-config field behind the environment field `path` of `to_environment(config)`."""
+    for pattern, origin in ORIGINS:
+        match = re.fullmatch(rf"(?:{pattern})(?P<rest>(?:[.\[].*)?)", path)
+        if match:
+            return (origin(match, config) if callable(origin) else match.expand(origin)) + match["rest"]
+    return path
+
+
+def check_imported(data: dict, config: dict, source: str, *, identities_required: bool = True) -> Environment:
+    """`parse_environment` of `to_environment`'s data, each problem named at the system config's field (the field
+    paths in the message too: `networks.management.cidr` is `network.management.network`)."""
+    try:
+        return parse_environment(data, source, identities_required=identities_required)
+    except InvalidEnvironment as error:
+        def in_config_terms(message: str) -> str:
+            return re.sub(r"\b(?:networks|nodes)(?:\.\w+|\[\d+\])+", lambda m: config_field(m[0], config), message)
+        problems = [(config_field(path, config), in_config_terms(message)) for path, message in error.problems]
+        raise InvalidEnvironment(source, list(dict.fromkeys(problems))) from None  # `name` and `subdomain`: one line
 
 
 def secret_sources(environment: Environment, config: dict) -> list[SecretField]:
@@ -201,10 +280,34 @@ def secret_commands(secrets: list[SecretField], source: Path, namespace: str) ->
             kind = "generic"
         lines.append(f"kubectl -n {namespace} create secret {kind} {name} \\\n  " + " \\\n  ".join(parts)
                      + " \\\n  --dry-run=client -o yaml | kubectl apply -f -")
-    lines.append(f"kubectl -n {namespace} get secret ovs-cred >/dev/null 2>&1 || kubectl -n {namespace} create secret generic ovs-cred "
-                 "--from-literal=edgeuser=edgeuser "
-                 "--from-file=edgepassword=<(python3 -c 'import secrets; print(secrets.token_urlsafe(24), end=\"\")')")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + ovs_cred_commands(namespace)
+
+
+INSTALLER_NAMESPACE = "default"
+"""Where the installer ran the G8, its Secret `ovs-cred` included (contract §1.1)."""
+COPY_OVS_CRED = (
+    'import json, sys; data = json.load(sys.stdin)["data"]; missing = {"edgeuser", "edgepassword"} - set(data); '
+    f'missing and sys.exit(f"ovs-cred in namespace {INSTALLER_NAMESPACE} has no {{sorted(missing)}}"); '
+    'json.dump({"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": {"name": "ovs-cred", '
+    '"namespace": sys.argv[1]}, "data": {key: data[key] for key in ("edgeuser", "edgepassword")}}, sys.stdout)')
+"""Rewrites the installer's `ovs-cred` for the G8's namespace; the values pass through the pipe, never echoed."""
+
+
+def ovs_cred_commands(namespace: str) -> str:
+    """`ovs-cred` as the grid knows it: kept if the G8's namespace has it, else copied from the installer's
+    namespace (the portal bootstrap writes it into the grid's OVS credentials: a new password there would no
+    longer be the one Open vStorage was set up with), generated only for a G8 that has neither."""
+    return (f"existing=$(kubectl -n {namespace} get secret ovs-cred --ignore-not-found -o name)\n"
+            f"installer=$(kubectl -n {INSTALLER_NAMESPACE} get secret ovs-cred --ignore-not-found -o name)\n"
+            'if [ -n "$existing" ]; then\n'
+            f"  echo 'ovs-cred exists in namespace {namespace}: kept'\n"
+            'elif [ -n "$installer" ]; then\n'
+            f"  kubectl -n {INSTALLER_NAMESPACE} get secret ovs-cred -o json | python3 -c {shlex.quote(COPY_OVS_CRED)} {namespace} \\\n"
+            "    | kubectl create -f -\n"
+            "else\n"
+            f"  kubectl -n {namespace} create secret generic ovs-cred --from-literal=edgeuser=edgeuser \\\n"
+            "    --from-file=edgepassword=<(python3 -c 'import secrets; print(secrets.token_urlsafe(24), end=\"\")')\n"
+            "fi\n")
 
 
 def config_value(config: dict, path: str) -> str:
