@@ -12,6 +12,9 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CKV_SKIP_PACKAGE_UPDATE_CHECK := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Byte-compile what the runs import (the tests start many Python processes, and pytest rewrites the package's
+# asserts, since it ships a pytest plugin): without it each process compiles the 8.6 MB Argo CD binding anew.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: synth test test-fast deps debian imports schema bench clean
 
