@@ -24,8 +24,9 @@ synth: $(STAMP_PY) $(STAMP_NPM)
 	npx cdk8s synth --no-check-upgrade
 
 # Whole modules per worker (--dist loadfile): module fixtures are built once, and the fuzz module's two tests stay
-# together. Two workers on two cores; more where there are more (docs/performance.md has the suite's time).
-PYTEST_PARALLEL := -n auto --maxprocesses 4 --dist loadfile
+# together. Handed out longest first, in the order tests/conftest.py sorts them (not xdist's by test count). Two
+# workers on two cores; more where there are more (docs/performance.md has the suite's time).
+PYTEST_PARALLEL := -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder
 test: $(STAMP_PY) $(STAMP_NPM) debian
 	$(PY) -m pytest -q $(PYTEST_PARALLEL) tests
 

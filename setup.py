@@ -49,7 +49,7 @@ setup(
         "testing": ["pytest>=8,<10", "syrupy>=4.6,<8"],
         "test": [
             "pytest>=8,<10",
-            "pytest-xdist>=3.5,<4",  # make test runs the suite on every core
+            "pytest-xdist>=3.8,<4",  # make test runs the suite on every core
             "syrupy>=4.6,<8",
             "hypothesis>=6.100,<7",
             "kubernetes-validate==1.37.0",

@@ -212,8 +212,8 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"node loss: {sum(recorded['node_loss_cases'])} cases checked")
 
 
-SLOWEST_FIRST = ("test_fuzz", "test_consumer", "test_import_config", "test_cli", "test_output", "test_fleet",
-                 "test_system_config", "test_publish", "test_review", "test_portal", "test_pxeboot")
+SLOWEST_FIRST = ("test_cli", "test_fuzz", "test_consumer", "test_publish", "test_import_config", "test_output",
+                 "test_pxeboot", "test_portal", "test_hostile_input", "test_billing_sync", "test_controller_pods", "test_review")
 """Modules in the order of their time (pytest --durations), longest first."""
 
 
@@ -222,7 +222,8 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(items):
-    """Start the longest modules first: `make test` hands whole modules to pytest-xdist's workers (--dist loadfile),
-    and a long module started last would keep one worker busy while the other idles."""
+    """Start the longest modules first: `make test` hands whole modules to pytest-xdist's workers in this order
+    (--dist loadfile --no-loadscope-reorder), and a long module started last would keep one worker busy while the
+    other idles."""
     rank = {name: index for index, name in enumerate(SLOWEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.module.__name__.rpartition(".")[2], len(rank)))
