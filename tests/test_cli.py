@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ovc_constructs.cli import main
+
 from .conftest import EXAMPLE, OLD_FORMAT, ROOT, example_data, load_documents, merge, nodes
 
 PYTHON = sys.executable
@@ -56,17 +58,20 @@ BAD_FILES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BAD_FILES))
-def test_validate_reports_each_problem_on_its_own_line(tmp_path, case):
-    data, expected = BAD_FILES[case]
-    path = write_env(tmp_path, data)
-    result = run("-m", "ovc_constructs", "validate", "--env", str(path))
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
+def assert_one_line_per_problem(stderr: str, path: Path, expected: list[str]) -> None:
+    lines = stderr.strip().splitlines()
     assert len(lines) == len(expected), lines
     for line, fragment in zip(lines, expected, strict=True):
         assert line.startswith(f"{path}: ") and fragment in line, line
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_validate_reports_each_problem_on_its_own_line(tmp_path, capsys, case):
+    """In process (the program's exit status and stderr are proven below, one process per case)."""
+    data, expected = BAD_FILES[case]
+    path = write_env(tmp_path, data)
+    assert main(["validate", "--env", str(path)]) == 2
+    assert_one_line_per_problem(capsys.readouterr().err, path, expected)
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
@@ -81,6 +86,7 @@ def test_failed_synth_leaves_the_output_directory_as_it_was(tmp_path, dist, case
     path = write_env(tmp_path, BAD_FILES[case][0])
     result = run("-m", "ovc_constructs", "synth", "--env", str(path), "--out", str(dist))
     assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert_one_line_per_problem(result.stderr, path, BAD_FILES[case][1])
     assert snapshot_dir(dist) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "env.yaml"], "no staging directory left behind"
 

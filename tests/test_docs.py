@@ -3,7 +3,6 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from .conftest import ROOT, load_documents
 

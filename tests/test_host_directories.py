@@ -5,7 +5,6 @@ import shutil
 import stat
 import subprocess
 
-import cdk8s
 import pytest
 
 from ovc_constructs.component import HostDirectory

@@ -16,6 +16,7 @@ from ovc_constructs.review import object_key
 from ovc_constructs.synth import split_volumes
 
 from .conftest import EXAMPLE, ROOT, environment, example_data, load_documents, nodes, synth
+from .validators import write_manifests
 
 KUBECTL_APPLYSET_ID = "applyset-9VClMCAukQRq8xHexqbN-JBw03tS5vCOUaj1i7l1OaE-v1"
 """What kubectl 1.32 itself put on the objects of `apply --applyset=secret/be-g8-3-applyset -n openvcloud`."""
@@ -36,9 +37,7 @@ def four_controllers():
 
 @pytest.fixture(scope="module")
 def manifest(example_manifests, tmp_path_factory):
-    path = tmp_path_factory.mktemp("dist") / "be-g8-3.k8s.yaml"
-    path.write_text(yaml.safe_dump_all(example_manifests, sort_keys=False))
-    return path
+    return write_manifests(example_manifests, tmp_path_factory.mktemp("dist") / "be-g8-3.k8s.yaml")
 
 
 def keys(documents):

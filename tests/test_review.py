@@ -6,13 +6,13 @@ import sys
 from typing import Any
 
 import pytest
-import yaml
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from ovc_constructs import review
 from ovc_constructs.cli import main
 
 from .conftest import ROOT, environment, example_data, nodes, synth
+from .validators import write_manifests
 
 FILE = "be-g8-3.k8s.yaml"
 
@@ -153,14 +153,9 @@ def test_list_items_are_keyed_by_name_and_their_order_is_shown():
     ]
 
 
-def write(path, manifests: list[dict]):
-    path.write_text(yaml.dump_all(manifests, Dumper=yaml.CSafeDumper, sort_keys=False))
-    return path
-
-
 def test_cli_compares_two_files(tmp_path, capsys, example_manifests, changed_manifests):
-    old = write(tmp_path / "old.k8s.yaml", example_manifests)
-    new = write(tmp_path / FILE, changed_manifests)
+    old = write_manifests(example_manifests, tmp_path / "old.k8s.yaml")
+    new = write_manifests(changed_manifests, tmp_path / FILE)
     assert main(["diff", str(old), str(new)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"{old} -> {new}\n")
