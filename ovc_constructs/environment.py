@@ -1032,6 +1032,7 @@ class Environment(StrictModel):
         found.extend(self._size_problems())
         found.extend(self._resource_problems())
         found.extend(self._node_problems())
+        found.extend(self._pod_network_problems())
         if self.networks.backplane is None and any({"cpu", "storage"} & set(n.roles) for n in self.nodes):
             found.append(("networks.backplane", "required with cpu or storage nodes: nginx reaches their consoles and "
                                                 "storage UI on their backplane addresses, and they dial the controllers there"))
@@ -1152,6 +1153,14 @@ class Environment(StrictModel):
             elif tag.split("@")[0] == "latest":
                 found.append((f"release.images[{name!r}]", f"{name} would float on the tag 'latest' (release {self.release.version}); pin a version here"))
         return found
+
+    def _pod_network_problems(self) -> list[tuple[str, str]]:
+        """The pod network may not overlap a G8 network: the single-instance services admit it as forwarded
+        clients, so an overlap would admit that network's hosts too, and the CNI's routes would shadow it."""
+        pods = ipaddress.IPv4Network(self.networks.pods.cidr)
+        return [("networks.pods.cidr", f"{pods} overlaps networks.{name}.cidr {network.cidr}; give the cluster's pod network")
+                for name in NETWORKS if (network := getattr(self.networks, name)) is not None
+                and pods.overlaps(ipaddress.IPv4Network(network.cidr))]
 
     def _pxe_problems(self) -> list[tuple[str, str]]:
         if self.pxe is None:

@@ -126,8 +126,10 @@ def test_single_instance_internal_services_admit_the_pod_network_of_the_environm
 @pytest.mark.parametrize("cidr, message", [
     ("10.244.0.1/16", "'10.244.0.1/16' is not a valid IPv4 network in CIDR form"),
     ("8.8.0.0/16", "'8.8.0.0/16' is not a private range"),
-], ids=["host-bits", "public"])
-def test_the_pod_network_must_be_a_private_cidr(cidr, message):
+    ("10.199.2.0/23", "10.199.2.0/23 overlaps networks.management.cidr 10.199.0.0/22"),
+    ("10.199.8.0/25", "10.199.8.0/25 overlaps networks.backplane.cidr 10.199.8.0/24"),
+], ids=["host-bits", "public", "overlaps-management", "inside-backplane"])
+def test_the_pod_network_must_be_a_private_cidr_of_its_own(cidr, message):
     with pytest.raises(InvalidEnvironment) as raised:
         environment(networks={"pods": {"cidr": cidr}})
     assert [line.startswith(f"test.yaml: networks.pods.cidr: {message}") for line in raised.value.lines] == [True]
