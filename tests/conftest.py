@@ -21,6 +21,8 @@ from ovc_constructs.system_config import SystemConfig  # noqa: E402
 from ovc_constructs.syncthing import device_id_from_der  # noqa: E402
 from ovc_constructs.testing import synth_chart, synth_construct  # noqa: E402,F401  (re-exported to the tests)
 
+from .validators import FAST_LOADER  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = sorted((ROOT / "apps" / "environments").glob("*.yaml"))
 EXAMPLE = ROOT / "apps" / "environments" / "be-g8-3.yaml"
@@ -30,18 +32,9 @@ OLD_FORMAT = ROOT / "tests" / "fixtures" / "environment-0.1.yaml"
 """An environment file of the controller-only format of ovc_constructs 0.1 (migrate-env)."""
 
 
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def load_documents(text: str) -> list[dict]:
-    """The documents of a multi-document YAML text, read by libyaml (synthesized output is up to 300 KB; PyYAML's
-    pure-Python reader took a third of the fuzz test's time). The product reads output the same way (review.py)."""
-    return [d for d in yaml.load_all(text, Loader=_FAST_LOADER) if d is not None]  # noqa: S506 - a safe loader
-
-
 @lru_cache(maxsize=None)
 def _example_text_data() -> dict:
-    return yaml.load(EXAMPLE.read_text(), Loader=_FAST_LOADER)  # noqa: S506 - a safe loader
+    return yaml.load(EXAMPLE.read_text(), Loader=FAST_LOADER)  # noqa: S506 - a safe loader
 
 
 def example_data() -> dict:

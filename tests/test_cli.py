@@ -9,7 +9,8 @@ import yaml
 
 from ovc_constructs.cli import main
 
-from .conftest import EXAMPLE, OLD_FORMAT, ROOT, example_data, load_documents, merge, nodes
+from .conftest import EXAMPLE, OLD_FORMAT, ROOT, example_data, merge, nodes
+from .validators import load_documents
 
 PYTHON = sys.executable
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, load_documents
+from .conftest import ROOT
+from .validators import load_documents
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 EXAMPLES = [

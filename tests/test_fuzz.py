@@ -16,8 +16,8 @@ from ovc_constructs.environment import CB_MASTER, InvalidEnvironment, load_envir
 from ovc_constructs.synth import MANIFEST
 from ovc_constructs.syncthing import device_id_from_der
 
-from .conftest import example_data, load_documents
-from .validators import checkov, schema_errors
+from .conftest import example_data
+from .validators import checkov, load_documents, schema_errors
 
 pytestmark = pytest.mark.slow  # tens of synths and a checkov run
 EXAMPLES = int(os.environ.get("OVC_FUZZ_EXAMPLES", "40"))

@@ -15,8 +15,8 @@ from ovc_constructs.operations import commands, components, prune_candidates, se
 from ovc_constructs.review import object_key
 from ovc_constructs.synth import split_volumes
 
-from .conftest import EXAMPLE, ROOT, environment, example_data, load_documents, nodes, synth
-from .validators import write_manifests
+from .conftest import EXAMPLE, ROOT, environment, example_data, nodes, synth
+from .validators import load_documents, write_manifests
 
 KUBECTL_APPLYSET_ID = "applyset-9VClMCAukQRq8xHexqbN-JBw03tS5vCOUaj1i7l1OaE-v1"
 """What kubectl 1.32 itself put on the objects of `apply --applyset=secret/be-g8-3-applyset -n openvcloud`."""
