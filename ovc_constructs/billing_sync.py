@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Mapping, Optional, Sequence
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from .component import Component
@@ -64,10 +63,7 @@ class BillingSync(Component):
         self.peers = [Peer(n.name, device_ids[n.name], n.management_ip) for n in site.nodes]
         # One shared config plus each node's listen address: linear in the number of controllers.
         self.shared_config = render_shared_config(self.peers, self.folders)
-        k8s.KubeConfigMap(
-            self, "config", metadata=self.metadata(),
-            data={"config.xml": self.shared_config, **{f"{peer.name}.address": peer.address for peer in self.peers}},
-        )
+        self.config_map("config", {"config.xml": self.shared_config, **{f"{peer.name}.address": peer.address for peer in self.peers}})
         root = security_context(user=0)
         pick = container(
             "pick-identity",

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from cdk8s import Chart
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from . import ordering
-from .component import PART_OF, Component, cluster_scoped
+from .component import PART_OF, Component
+from .manifest import api_object, config_map
 from .environment import CB_MASTER, Environment, InvalidEnvironment
 from .agents import AgentController, GeneralJsAgent
 from .mongo import ReplicatedMongo
@@ -48,13 +48,12 @@ class G8Chart(Chart):
         environment = environment.with_release_images()
         self.environment = environment
         self.site = Site.from_environment(environment)
-        self.namespace_object = cluster_scoped(
-            k8s.KubeNamespace(self, "namespace", metadata=k8s.ObjectMeta(name=environment.namespace))
-        )
-        self.environment_config = k8s.KubeConfigMap(
+        self.namespace_object = api_object(self, "namespace", api_version="v1", kind="Namespace", name=environment.namespace,
+                                           body={}, cluster_scoped=True)
+        self.environment_config = config_map(
             self,
             "environment",
-            metadata=k8s.ObjectMeta(name="g8-environment"),
+            name="g8-environment",
             data={
                 "G8_NAME": environment.name,
                 "G8_GRID_ID": str(environment.grid_id),
@@ -67,12 +66,8 @@ class G8Chart(Chart):
                 "G8_CONTROLLER_PUBLIC_IPS": " ".join(self.site.public_ips),
             },
         )
-        self.default_deny = k8s.KubeNetworkPolicy(
-            self,
-            "default-deny-ingress",
-            metadata=k8s.ObjectMeta(name="default-deny-ingress"),
-            spec=k8s.NetworkPolicySpec(pod_selector=k8s.LabelSelector(), policy_types=["Ingress"]),
-        )
+        self.default_deny = api_object(self, "default-deny-ingress", api_version="networking.k8s.io/v1", kind="NetworkPolicy",
+                                       name="default-deny-ingress", body={"spec": {"podSelector": {}, "policyTypes": ["Ingress"]}})
         self.system_config = SystemConfig(self, "system-config", environment=environment, image=environment.image(CB_MASTER))
         self.versions = VersionsManifest(self, "versions-manifest", environment=environment)
         config = self.system_config

@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, ClassVar, Optional, Sequence
 
 import cdk8s_plus_27 as kplus
 import jsii
-from cdk8s import ApiObject, ApiObjectMetadata, App, Chart, JsonPatch
-from cdk8s_plus_27 import k8s
+from cdk8s import ApiObject, ApiObjectMetadata, Chart
 from constructs import Construct
 
 from .arguments import checked
 from .environment import _dns_label, resources
 from .ordering import COMPONENT_LABEL
-from .pods import UNPRIVILEGED_UID, config_map_volume, container, host_path, image_tag, mount, int_or_string, security_context
+from .manifest import add_to_list, api_object, config_map
+from .pods import UNPRIVILEGED_UID, Json, config_map_volume, container, host_path, image_tag, mount, security_context
 from .site import Site
 
 PART_OF = "openvcloud"
@@ -88,29 +87,6 @@ class ServicePort:
         return self.target_port or self.port
 
 
-_scratch_chart: Optional[Chart] = None
-_scratch_count = 0
-
-
-def container_patch_value(spec: k8s.Container) -> dict:
-    """A typed container as the value of a JSON patch on a `cdk8s_plus_27.k8s` object.
-
-    Those objects pass their patched JSON through the typed converters again, which read quantities
-    as `Quantity.value`; resource quantities are therefore given in that shape. The schema test
-    catches any drift (a quantity would come out as null).
-    """
-    global _scratch_chart, _scratch_count
-    if _scratch_chart is None:
-        _scratch_chart = Chart(App(), "scratch")
-    _scratch_count += 1
-    pod = k8s.KubePod(_scratch_chart, f"c{_scratch_count}", spec=k8s.PodSpec(containers=[spec]))
-    value = pod.to_json()["spec"]["containers"][0]
-    for bound in ("limits", "requests"):
-        quantities = value.get("resources", {}).get(bound, {})
-        value["resources"][bound] = {name: {"value": q} for name, q in quantities.items()}
-    return value
-
-
 def _claim(chart: Chart, what: str, value: str, owner: str, remedy: str) -> None:
     """Refuse a second component claiming the same name (their objects would clash) or data directory in one chart."""
     claims: dict[tuple[str, str], str] = chart.__dict__.setdefault("_ovc_claims", {})
@@ -119,21 +95,10 @@ def _claim(chart: Chart, what: str, value: str, owner: str, remedy: str) -> None
     claims[what, value] = owner
 
 
-def node_selector(key: str, values: Sequence[str], *also: k8s.NodeSelectorRequirement) -> k8s.NodeSelector:
-    """Nodes whose label `key` is one of `values` and that meet every requirement in `also`."""
-    admitted = k8s.NodeSelectorRequirement(key=key, operator="In", values=list(values))
-    return k8s.NodeSelector(node_selector_terms=[k8s.NodeSelectorTerm(match_expressions=[admitted, *also])])
-
-
-@lru_cache(maxsize=1)
-def _without_namespace() -> JsonPatch:
-    return JsonPatch.remove("/metadata/namespace")
-
-
-def cluster_scoped(api_object: ApiObject) -> ApiObject:
-    """Drop the namespace the chart stamps on every object from a cluster-scoped one."""
-    api_object.add_json_patch(_without_namespace())
-    return api_object
+def node_selector(key: str, values: Sequence[str], *also: Json) -> Json:
+    """Nodes whose label `key` is one of `values` and that meet every requirement in `also` (`matchExpressions` items)."""
+    admitted = {"key": key, "operator": "In", "values": list(values)}
+    return {"nodeSelectorTerms": [{"matchExpressions": [admitted, *also]}]}
 
 
 def chart_identity(scope: Construct) -> tuple[Chart, str, Optional[str]]:
@@ -201,8 +166,9 @@ class Component(Construct):
             COMPONENT_LABEL: name,
         }
         self.ports: tuple[ServicePort, ...] = ()
-        self.service: Optional[k8s.KubeService] = None
+        self.service: Optional[ApiObject] = None
         self.workload: Optional[ApiObject] = None
+        self._workload_kind: Optional[str] = None
         self.dependencies: list[Component] = []
         self.images: list[str] = []
         self._pod_spec_path = ""
@@ -213,9 +179,8 @@ class Component(Construct):
         self._peer_policy_count = 0
         self.host_directories: dict[str, HostDirectory] = {}
         self.host_paths: set[str] = set()
-        self.service_account = k8s.KubeServiceAccount(
-            self, "service-account", metadata=self.metadata(), automount_service_account_token=False
-        )
+        self.service_account = api_object(self, "service-account", api_version="v1", kind="ServiceAccount", **self.metadata(),
+                                          body={"automountServiceAccountToken": False})
 
     # ------------------------------------------------------------------ cdk8s-plus peer
     def to_pod_selector_config(self) -> kplus.PodSelectorConfig:
@@ -257,30 +222,30 @@ class Component(Construct):
         )
 
     # ------------------------------------------------------------------ building blocks
-    def metadata(self, name: Optional[str] = None, *, annotations: Optional[dict] = None) -> k8s.ObjectMeta:
-        return k8s.ObjectMeta(name=name or self.name, labels=self.labels, annotations=annotations)
+    def metadata(self, name: Optional[str] = None, *, annotations: Optional[dict] = None) -> dict[str, Any]:
+        """The metadata of an object of this component, as keyword arguments of `manifest.api_object`."""
+        return {"name": name or self.name, "labels": self.labels, "annotations": annotations}
+
+    def config_map(self, id: str, data: dict[str, str], *, name: Optional[str] = None) -> ApiObject:
+        """A ConfigMap of this component (files its pods mount, scripts its Jobs run), named `name` or after it."""
+        return config_map(self, id, data=data, **self.metadata(name))
 
     def helper_labels(self, name: str) -> dict:
         """Labels for this component's helper pods (Jobs): its own, under another `name`."""
         return {**self.labels, "app.kubernetes.io/name": name}
 
-    def controller_affinity(self, *also: k8s.NodeSelectorRequirement) -> k8s.Affinity:
+    def controller_affinity(self, *also: Json) -> Json:
         """Run on any controller node of the site that meets `also` (never pinned to one)."""
-        return k8s.Affinity(
-            node_affinity=k8s.NodeAffinity(
-                required_during_scheduling_ignored_during_execution=node_selector(
-                    self.site.node_selector_key, self.site.node_names, *also
-                )
-            )
-        )
+        selector = node_selector(self.site.node_selector_key, self.site.node_names, *also)
+        return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": selector}}
 
     def pod_template(
         self,
         *,
-        containers: Sequence[k8s.Container],
-        init_containers: Sequence[k8s.Container] = (),
-        volumes: Sequence[k8s.Volume] = (),
-        affinity: Optional[k8s.Affinity] = None,
+        containers: Sequence[Json],
+        init_containers: Sequence[Json] = (),
+        volumes: Sequence[Json] = (),
+        affinity: Optional[Json] = None,
         fs_group: Optional[int] = None,
         host_network: bool = False,
         termination_grace_seconds: int = 30,
@@ -289,7 +254,7 @@ class Component(Construct):
         annotations: Optional[dict] = None,
         low_ports: bool = False,
         hostname: Optional[str] = None,
-    ) -> k8s.PodTemplateSpec:
+    ) -> Json:
         """A pod with its own token-less ServiceAccount, RuntimeDefault seccomp and no service links.
 
         Service links are off because Kubernetes would inject variables such as `INFLUXDB_PORT`, which
@@ -298,54 +263,54 @@ class Component(Construct):
         `net.ipv4.ip_unprivileged_port_start`. `hostname` replaces the pod name (random suffix included) as the
         hostname its processes see.
         """
-        sysctls = [k8s.Sysctl(name="net.ipv4.ip_unprivileged_port_start", value="0")] if low_ports else None
-        return k8s.PodTemplateSpec(
-            metadata=k8s.ObjectMeta(labels=labels or self.labels, annotations=annotations),
-            spec=k8s.PodSpec(
-                service_account_name=self.name,
-                automount_service_account_token=False,
-                enable_service_links=False,
-                security_context=k8s.PodSecurityContext(
-                    seccomp_profile=k8s.SeccompProfile(type="RuntimeDefault"), fs_group=fs_group, sysctls=sysctls
-                ),
-                image_pull_secrets=[k8s.LocalObjectReference(name=s) for s in self.site.image_pull_secrets] or None,
-                affinity=affinity or self.controller_affinity(),
-                hostname=hostname,
-                host_network=host_network or None,
-                dns_policy="ClusterFirstWithHostNet" if host_network else None,
-                termination_grace_period_seconds=termination_grace_seconds,
-                restart_policy=restart_policy,
-                init_containers=list(init_containers) or None,
-                containers=list(containers),
-                volumes=list(volumes) or None,
-            ),
-        )
+        sysctls = [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}] if low_ports else None
+        return {
+            "metadata": {"labels": labels or self.labels, "annotations": annotations},
+            "spec": {
+                "serviceAccountName": self.name,
+                "automountServiceAccountToken": False,
+                "enableServiceLinks": False,
+                "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}, "fsGroup": fs_group, "sysctls": sysctls},
+                "imagePullSecrets": [{"name": s} for s in self.site.image_pull_secrets] or None,
+                "affinity": affinity or self.controller_affinity(),
+                "hostname": hostname,
+                "hostNetwork": host_network or None,
+                "dnsPolicy": "ClusterFirstWithHostNet" if host_network else None,
+                "terminationGracePeriodSeconds": termination_grace_seconds,
+                "restartPolicy": restart_policy,
+                "initContainers": list(init_containers) or None,
+                "containers": list(containers),
+                "volumes": list(volumes) or None,
+            },
+        }
 
     def register_workload(
-        self, workload: ApiObject, template: k8s.PodTemplateSpec, pod_spec_path: str = "/spec/template/spec"
+        self, workload: ApiObject, template: Json, pod_spec_path: str = "/spec/template/spec"
     ) -> ApiObject:
         """Record the object whose pods get dependency waits and check suppressions."""
         self.workload = workload
         self._pod_spec_path = pod_spec_path
-        self._init_container_count = len(template.spec.init_containers or [])
+        self._init_container_count = len(template["spec"].get("initContainers") or [])
         return self.register_pod_owner(workload, template)
 
-    def register_pod_owner(self, owner: ApiObject, template: k8s.PodTemplateSpec) -> ApiObject:
+    def register_pod_owner(self, owner: ApiObject, template: Json) -> ApiObject:
         """Note the images of any object that owns pods (workload, Job, CronJob) for the digest checks,
         and the host directories its pods mount (`HostDirectories` prepares them)."""
-        containers = list(template.spec.containers) + list(template.spec.init_containers or [])
-        self._note_images(owner, [c.image for c in containers])
-        for volume in template.spec.volumes or []:
-            if volume.host_path and volume.host_path.type in DIRECTORY_TYPES:
-                self.host_paths.add(volume.host_path.path.rstrip("/") or "/")
+        spec = template["spec"]
+        containers = list(spec["containers"]) + list(spec.get("initContainers") or [])
+        self._note_images(owner, [c["image"] for c in containers])
+        for volume in spec.get("volumes") or []:
+            source = volume.get("hostPath")
+            if source and source.get("type") in DIRECTORY_TYPES:
+                self.host_paths.add(source["path"].rstrip("/") or "/")
         return owner
 
-    def host_directory(self, name: str, directory: HostDirectory, kind: str = "DirectoryOrCreate") -> k8s.Volume:
+    def host_directory(self, name: str, directory: HostDirectory, kind: str = "DirectoryOrCreate") -> Json:
         """A hostPath volume of a directory whose owner or mode matters (an SSH key directory, data of a non-root image)."""
         self.declare_host_directory(directory)
         return host_path(name, directory.path, kind)
 
-    def root_ssh_volume(self, path: str) -> k8s.Volume:
+    def root_ssh_volume(self, path: str) -> Json:
         """Volume `root-ssh`: the G8's root SSH key pair (`paths.ssh`) for /root/.ssh, root's with mode 0700 (sshd insists)."""
         return self.host_directory("root-ssh", HostDirectory(path, 0o700), "Directory")
 
@@ -367,43 +332,20 @@ class Component(Construct):
         self.skip_check("CKV_K8S_43", reason, on=owner)
         self.skip_check("CKV_K8S_15", f"IfNotPresent on purpose (a G8 may be air-gapped); {reason}", on=owner)
 
-    def deployment(self, template: k8s.PodTemplateSpec) -> k8s.KubeDeployment:
+    def deployment(self, template: Json) -> ApiObject:
         """A single instance that may run on any controller node; `Recreate` so there is one writer."""
-        return self.register_workload(
-            k8s.KubeDeployment(
-                self,
-                "deployment",
-                metadata=self.metadata(),
-                spec=k8s.DeploymentSpec(
-                    replicas=1,
-                    selector=k8s.LabelSelector(match_labels=self.selector),
-                    strategy=k8s.DeploymentStrategy(type="Recreate"),
-                    revision_history_limit=5,
-                    template=template,
-                ),
-            ),
-            template,
-        )
+        spec = {"replicas": 1, "selector": {"matchLabels": self.selector}, "strategy": {"type": "Recreate"},
+                "revisionHistoryLimit": 5, "template": template}
+        deployment = api_object(self, "deployment", api_version="apps/v1", kind="Deployment", **self.metadata(), body={"spec": spec})
+        return self.register_workload(deployment, template)
 
-    def daemon_set(self, template: k8s.PodTemplateSpec) -> k8s.KubeDaemonSet:
+    def daemon_set(self, template: Json) -> ApiObject:
         """One instance per controller node, replaced one node at a time."""
-        return self.register_workload(
-            k8s.KubeDaemonSet(
-                self,
-                "daemon-set",
-                metadata=self.metadata(),
-                spec=k8s.DaemonSetSpec(
-                    selector=k8s.LabelSelector(match_labels=self.selector),
-                    update_strategy=k8s.DaemonSetUpdateStrategy(
-                        type="RollingUpdate",
-                        rolling_update=k8s.RollingUpdateDaemonSet(max_unavailable=int_or_string(1)),
-                    ),
-                    revision_history_limit=5,
-                    template=template,
-                ),
-            ),
-            template,
-        )
+        spec = {"selector": {"matchLabels": self.selector},
+                "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+                "revisionHistoryLimit": 5, "template": template}
+        daemon_set = api_object(self, "daemon-set", api_version="apps/v1", kind="DaemonSet", **self.metadata(), body={"spec": spec})
+        return self.register_workload(daemon_set, template)
 
     def skip_check(self, check_id: str, reason: str, *, on: Optional[ApiObject] = None) -> None:
         """Suppress one checkov check on one object (default: the workload), with the reason recorded."""
@@ -426,9 +368,9 @@ class Component(Construct):
         command: Sequence[str],
         env: Optional[dict[str, str]] = None,
         user: int = UNPRIVILEGED_UID,
-        volumes: Sequence[k8s.Volume] = (),
-        mounts: Sequence[k8s.VolumeMount] = (),
-    ) -> k8s.KubeJob:
+        volumes: Sequence[Json] = (),
+        mounts: Sequence[Json] = (),
+    ) -> ApiObject:
         """A re-runnable Job that runs a script (a real file, from a ConfigMap) against this component.
 
         It is admitted to this component's ports, comes after the workload in apply order, and
@@ -436,7 +378,7 @@ class Component(Construct):
         scripts must be idempotent.
         """
         labels = self.helper_labels(name)
-        k8s.KubeConfigMap(self, f"{id}-script", metadata=self.metadata(name), data=scripts)
+        self.config_map(f"{id}-script", scripts, name=name)
         runner = container(
             id,
             image,
@@ -453,43 +395,26 @@ class Component(Construct):
             restart_policy="OnFailure",
         )
         self.allow_from_pods(f"from-{id}", f"{self.name}-from-{name}", labels)
-        job = k8s.KubeJob(
-            self,
-            id,
-            metadata=self.metadata(name),
-            # A dependency that never answers fails the Job after 30 minutes instead of hanging it forever.
-            spec=k8s.JobSpec(backoff_limit=20, active_deadline_seconds=1800, ttl_seconds_after_finished=600, template=template),
-        )
+        # A dependency that never answers fails the Job after 30 minutes instead of hanging it forever.
+        spec = {"backoffLimit": 20, "activeDeadlineSeconds": 1800, "ttlSecondsAfterFinished": 600, "template": template}
+        job = api_object(self, id, api_version="batch/v1", kind="Job", **self.metadata(name), body={"spec": spec})
         assert self.workload is not None, "build the workload before its Jobs"
         job.node.add_dependency(self.workload)
         return self.register_pod_owner(job, template)
 
     # ------------------------------------------------------------------ exposures
-    def _service(self, id: str, name: str, ports: Sequence[ServicePort], **spec) -> k8s.KubeService:
-        return k8s.KubeService(
-            self,
-            id,
-            metadata=self.metadata(name),
-            spec=k8s.ServiceSpec(
-                selector=self.selector,
-                ports=[
-                    k8s.ServicePort(
-                        name=p.name,
-                        port=p.port,
-                        target_port=int_or_string(p.container_port),
-                        node_port=p.node_port if spec.get("type") == "NodePort" else None,
-                        protocol=p.protocol,
-                    )
-                    for p in ports
-                ],
-                **spec,
-            ),
-        )
+    def _service(self, id: str, name: str, ports: Sequence[ServicePort], **spec: Any) -> ApiObject:
+        """A Service of this component's pods; `spec` in the API's field names (`type`, `externalIPs`, ...)."""
+        node_ports = spec.get("type") == "NodePort"
+        spec["selector"] = self.selector
+        spec["ports"] = [{"name": p.name, "port": p.port, "targetPort": p.container_port,
+                          "nodePort": p.node_port if node_ports else None, "protocol": p.protocol} for p in ports]
+        return api_object(self, id, api_version="v1", kind="Service", **self.metadata(name), body={"spec": spec})
 
-    def expose_kubernetes(self, ports: Sequence[ServicePort], *, headless: bool = False, name: Optional[str] = None) -> k8s.KubeService:
+    def expose_kubernetes(self, ports: Sequence[ServicePort], *, headless: bool = False, name: Optional[str] = None) -> ApiObject:
         """The ClusterIP Service under the contract name; only declared dependents are admitted."""
         self.ports = tuple(ports)
-        extra = {"cluster_ip": "None", "publish_not_ready_addresses": True} if headless else {}
+        extra = {"clusterIP": "None", "publishNotReadyAddresses": True} if headless else {}
         self.service = self._service("service", name or self.name, ports, type="ClusterIP", **extra)
         return self.service
 
@@ -497,25 +422,27 @@ class Component(Construct):
     def runs_on_every_controller(self) -> bool:
         """A pod per controller (DaemonSet, StatefulSet): each controller's address can be answered by its own pod."""
         assert self.workload is not None, "build the workload before publishing it on the controllers' addresses"
-        return isinstance(self.workload, (k8s.KubeDaemonSet, k8s.KubeStatefulSet))
+        if self._workload_kind is None:
+            self._workload_kind = self.workload.kind  # read once (a jsii round trip)
+        return self._workload_kind in ("DaemonSet", "StatefulSet")
 
     def _expose_on_addresses(self, kind: str, ports: Sequence[ServicePort], addresses: list[str], cidrs: Sequence[str],
-                             *, node_port: bool = True) -> k8s.KubeService:
+                             *, node_port: bool = True) -> ApiObject:
         if node_port:
             missing = [p.name for p in ports if p.node_port is None]
             if missing:
                 raise ValueError(f"{self.name}: {kind} exposure needs a fixed node_port for port(s) {missing}")
             # Local keeps the client's address but answers only where a pod runs: right for a pod on every controller.
             # Cluster lets every listed address answer wherever the one pod runs, masquerading the client.
-            spec = {"type": "NodePort", "external_traffic_policy": "Local" if self.runs_on_every_controller else "Cluster"}
+            spec = {"type": "NodePort", "externalTrafficPolicy": "Local" if self.runs_on_every_controller else "Cluster"}
         else:
             spec = {"type": "ClusterIP"}
-        service = self._service(kind, f"{self.name}-{kind}", ports, external_i_ps=addresses, **spec)
-        peers = [k8s.NetworkPolicyPeer(ip_block=k8s.IpBlock(cidr=cidr)) for cidr in cidrs]
+        service = self._service(kind, f"{self.name}-{kind}", ports, externalIPs=addresses, **spec)
+        peers = [{"ipBlock": {"cidr": cidr}} for cidr in cidrs]
         self.allow_ingress(f"{kind}-ingress", name=f"{self.name}-{kind}", peers=peers, ports=ports)
         return service
 
-    def expose_internal(self, ports: Sequence[ServicePort]) -> k8s.KubeService:
+    def expose_internal(self, ports: Sequence[ServicePort]) -> ApiObject:
         """The controllers' management and backplane IPs, admitted only from those networks.
 
         A pod on every controller gets a NodePort (externalTrafficPolicy Local), so each pod sees its clients. The
@@ -530,7 +457,7 @@ class Component(Construct):
         return self._expose_on_addresses("internal", ports, self.site.internal_ips, [*self.site.internal_cidrs, self.site.pod_cidr],
                                          node_port=False)
 
-    def expose_public(self, ports: Sequence[ServicePort]) -> k8s.KubeService:
+    def expose_public(self, ports: Sequence[ServicePort]) -> ApiObject:
         """NodePort on the controllers' public IPs, admitted from anywhere (masqueraded clients included)."""
         return self._expose_on_addresses("public", ports, self.site.public_ips, ["0.0.0.0/0"])
 
@@ -545,30 +472,16 @@ class Component(Construct):
 
     # ------------------------------------------------------------------ network policy
     def allow_ingress(
-        self, id: str, *, name: str, peers: Sequence[k8s.NetworkPolicyPeer], ports: Sequence[ServicePort]
-    ) -> k8s.KubeNetworkPolicy:
-        """Admit `peers` to this component's pods on `ports` (their container ports)."""
-        return k8s.KubeNetworkPolicy(
-            self,
-            id,
-            metadata=self.metadata(name),
-            spec=k8s.NetworkPolicySpec(
-                pod_selector=k8s.LabelSelector(match_labels=self.selector),
-                policy_types=["Ingress"],
-                ingress=[
-                    k8s.NetworkPolicyIngressRule(
-                        from_=list(peers),
-                        ports=[
-                            k8s.NetworkPolicyPort(port=int_or_string(p.container_port), protocol=p.protocol)
-                            for p in ports
-                        ],
-                    )
-                ],
-            ),
-        )
+        self, id: str, *, name: str, peers: Sequence[Json], ports: Sequence[ServicePort]
+    ) -> ApiObject:
+        """Admit `peers` (NetworkPolicy `from` items) to this component's pods on `ports` (their container ports)."""
+        rule = {"from": list(peers), "ports": [{"port": p.container_port, "protocol": p.protocol} for p in ports]}
+        spec = {"podSelector": {"matchLabels": self.selector}, "policyTypes": ["Ingress"], "ingress": [rule]}
+        return api_object(self, id, api_version="networking.k8s.io/v1", kind="NetworkPolicy", **self.metadata(name),
+                          body={"spec": spec})
 
-    def allow_from_pods(self, id: str, name: str, pod_labels: dict, ports: Optional[Sequence[ServicePort]] = None) -> k8s.KubeNetworkPolicy:
-        peer = k8s.NetworkPolicyPeer(pod_selector=k8s.LabelSelector(match_labels=pod_labels))
+    def allow_from_pods(self, id: str, name: str, pod_labels: dict, ports: Optional[Sequence[ServicePort]] = None) -> ApiObject:
+        peer = {"podSelector": {"matchLabels": pod_labels}}
         return self.allow_ingress(id, name=name, peers=[peer], ports=ports or self.ports)
 
     # ------------------------------------------------------------------ dependencies
@@ -586,15 +499,11 @@ class Component(Construct):
         self.dependencies.append(other)
         self.connects_to(other, ports)
         self.node.add_dependency(other)
-        wait_spec = other.wait_container()
-        self._note_images(self.workload, [wait_spec.image])
-        wait = container_patch_value(wait_spec)
-        path = f"{self._pod_spec_path}/initContainers"
+        wait = other.wait_container()
+        self._note_images(self.workload, [wait["image"]])
         # Waits run first, in declaration order: the pod's own init steps (configuration) may need the dependency.
-        if self._init_container_count == 0:
-            self.workload.add_json_patch(JsonPatch.add(path, [wait]))
-        else:
-            self.workload.add_json_patch(JsonPatch.add(f"{path}/{self._wait_count}", wait))
+        index = None if self._init_container_count == 0 else self._wait_count
+        add_to_list(self.workload, f"{self._pod_spec_path}/initContainers", wait, index=index)
         self._init_container_count += 1
         self._wait_count += 1
 
@@ -607,7 +516,7 @@ class Component(Construct):
             check = f"nc -w 3 {self.name} {port} </dev/null"
         return f"until {check}; do echo waiting for {self.name}:{port}; sleep 3; done"
 
-    def wait_container(self) -> k8s.Container:
+    def wait_container(self) -> Json:
         """The init container a dependent runs to wait for this component; override for richer checks."""
         return container(
             f"wait-for-{self.name}",

@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 from typing import Optional, Sequence
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from . import jumpscale
 from .component import ROOT_SSH_DIR, Component, Exposure, HostDirectory, ServicePort
 from .environment import ManagementSettings, QaSettings, ServiceSettings, UptimeMonitorSettings, VersionsSettings, ZeroAccessSettings
-from .pods import (NGINX_UID, config_map_volume, container, empty_dir, exec_probe, host_path, http_probe, mount, secret_volume,
+from .pods import (Json, NGINX_UID, config_map_volume, container, empty_dir, exec_probe, host_path, http_probe, mount, secret_volume,
                    security_context, tcp_probe)
 from .pxeboot import render_static_nginx_config
 from .versions_manifest import VersionsManifest
@@ -30,7 +29,7 @@ per-session users and files (0-access), signalling their children. Nothing else.
 SSHD_REASON = "sshd (phusion baseimage) runs as root and needs SYS_CHROOT, SETUID/SETGID, AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, KILL"
 
 
-def sshd_security(*extra: str) -> k8s.SecurityContext:
+def sshd_security(*extra: str) -> Json:
     return security_context(user=0, read_only_root=False, add_capabilities=sorted({*SSHD_CAPABILITIES, *extra}))
 
 
@@ -67,18 +66,18 @@ class ControllerService(Component):
         settings: ServiceSettings,
         system_config: SystemConfig,
         ports: Sequence[ServicePort] = (),
-        probe: Optional[k8s.Probe] = None,
+        probe: Optional[Json] = None,
         command: Optional[Sequence[str]] = None,
         working_dir: Optional[str] = None,
         jumpscale_config: bool = False,
         secrets: Sequence[str] = JUMPSCALE_SECRETS,
         config_dir: Optional[str] = None,
-        volumes: Sequence[k8s.Volume] = (),
-        mounts: Sequence[k8s.VolumeMount] = (),
-        init_containers: Sequence[k8s.Container] = (),
+        volumes: Sequence[Json] = (),
+        mounts: Sequence[Json] = (),
+        init_containers: Sequence[Json] = (),
         env: Optional[dict[str, str]] = None,
-        lifecycle: Optional[k8s.Lifecycle] = None,
-        security: Optional[k8s.SecurityContext] = None,
+        lifecycle: Optional[Json] = None,
+        security: Optional[Json] = None,
         ssh_host_path: Optional[str] = None,
         sshd_host_keys: Optional[str] = None,
         name: Optional[str] = None,
@@ -192,10 +191,10 @@ class Qa(ControllerService):
             ports=[ServicePort("ssh", 22)], probe=tcp_probe(22, initial_delay=30),
             command=["/bin/bash", "-c", f"jspython {jumpscale.SYSTEM_SCRIPTS}/configure-system.py && exec /sbin/my_init"],
             env={"PATH": INSTALLER_PATH},
-            lifecycle=k8s.Lifecycle(
-                post_start=k8s.LifecycleHandler(exec=k8s.ExecAction(command=["/bin/bash", "-c", f"sleep 10 && {runners}"])),
-                pre_stop=k8s.LifecycleHandler(exec=k8s.ExecAction(command=["gitlab-runner", "unregister", "--all-runners"])),
-            ),
+            lifecycle={
+                "postStart": {"exec": {"command": ["/bin/bash", "-c", f"sleep 10 && {runners}"]}},
+                "preStop": {"exec": {"command": ["gitlab-runner", "unregister", "--all-runners"]}},
+            },
             config_dir=CONFIG_DIR,
             volumes=[secret_volume("tester-keys", settings.authorized_keys_secret, mode=0o600), secret_volume("gitlab-ci", settings.gitlab_secret),
                      host_path("tun", "/dev/net/tun", "CharDevice"), empty_dir("shm", "1Gi", memory=True)],
@@ -250,7 +249,7 @@ class OvcVersions(Component):
                  settings: VersionsSettings = VersionsSettings(), name: Optional[str] = None) -> None:
         super().__init__(scope, id, site=site, name=name, image=settings.image)
         nginx_config = render_static_nginx_config(str(VERSIONS_PORT), "/srv/ovc-versions", str(VERSIONS_HEALTH_PORT), autoindex=False)
-        k8s.KubeConfigMap(self, "content", metadata=self.metadata(), data={"nginx.conf": nginx_config})
+        self.config_map("content", {"nginx.conf": nginx_config})
         nginx = container(
             "nginx",
             settings.image,

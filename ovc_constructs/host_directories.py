@@ -13,7 +13,6 @@ from pathlib import PurePosixPath
 from typing import Iterable, Optional, Sequence
 
 from constructs import Construct
-from cdk8s_plus_27 import k8s
 
 from .component import Component, HostDirectory
 from .environment import resources
@@ -84,9 +83,8 @@ class HostDirectories(Component):
             raise ValueError("HostDirectories needs at least one directory, got none")
         self.directories = list(directories)
         listing = directory_list(self.directories)
-        k8s.KubeConfigMap(self, "config", metadata=self.metadata(),
-                                   data={"directories": listing, "prepare.sh": script("prepare-host-directories.sh"),
-                                         "install-ssh-key.sh": script("install-ssh-key.sh")})
+        self.config_map("config", {"directories": listing, "prepare.sh": script("prepare-host-directories.sh"),
+                                   "install-ssh-key.sh": script("install-ssh-key.sh")})
         mounted = top_level(self.directories)
         mounts = [mount(f"dir-{i}", f"{HOST_ROOT}{path}") for i, path in enumerate(mounted)]
         check = exec_probe(["sh", "/config/prepare.sh", "--check"], initial_delay=5, period=60)
@@ -102,7 +100,7 @@ class HostDirectories(Component):
             "verify",
             site.helper_image,
             command=["sh", "-c", SLEEP],
-            mounts=[mount("config", "/config", read_only=True), *[mount(m.name, m.mount_path, read_only=True) for m in mounts]],
+            mounts=[mount("config", "/config", read_only=True), *[mount(m["name"], m["mountPath"], read_only=True) for m in mounts]],
             resources=RESOURCES,
             security=security_context(user=0),
             liveness=exec_probe(["sh", "-c", "kill -0 1"], initial_delay=5, period=60),
@@ -123,8 +121,8 @@ class HostDirectories(Component):
                 resources=RESOURCES,
                 security=security_context(user=0),
             ))
-            volumes.append(k8s.Volume(name="ssh-key", secret=k8s.SecretVolumeSource(
-                secret_name=root_ssh_key.secret, default_mode=0o400, items=[k8s.KeyToPath(key=root_ssh_key.key, path="id_rsa")])))
+            volumes.append({"name": "ssh-key", "secret": {"secretName": root_ssh_key.secret, "defaultMode": 0o400,
+                                                          "items": [{"key": root_ssh_key.key, "path": "id_rsa"}]}})
         self.daemon_set(self.pod_template(
             containers=[verify],
             init_containers=init_containers,

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 from typing import Mapping, Optional, Sequence, Union
 
-from cdk8s_plus_27 import k8s
 
 from . import system_config
 from .component import Component
@@ -21,7 +20,7 @@ ROOT_REASON = "jumpscale 7 images run jspython as root and write under /opt/jump
 CONFIGURE_RESOURCES = resources("50m", "128Mi", "1", "512Mi")
 
 
-def jumpscale_security() -> k8s.SecurityContext:
+def jumpscale_security() -> Json:
     """Root (the images need it) but without any capability or privilege escalation."""
     return security_context(user=0, read_only_root=False)
 
@@ -32,11 +31,11 @@ def skip_root_checks(component: Component) -> None:
         component.skip_check(check, ROOT_REASON)
 
 
-def config_volume() -> k8s.Volume:
+def config_volume() -> Json:
     return empty_dir("jumpscale-cfg")
 
 
-def config_mount() -> k8s.VolumeMount:
+def config_mount() -> Json:
     return mount("jumpscale-cfg", CONFIG_DIR)
 
 
@@ -55,8 +54,8 @@ def system_init(
     machine_guid: Union[None, str, Mapping[str, str]] = None,
     controller_addr: Optional[str] = None,
     then: Sequence[str] = (),
-    mounts: Sequence[k8s.VolumeMount] = (),
-) -> k8s.Container:
+    mounts: Sequence[Json] = (),
+) -> Json:
     """The JumpScale configuration step (contract §2.3, §2.4): `configure-system.py` patches the image's
     configuration with the grid id, roles, machine GUID and environment password, and copies it into the
     pod's configuration volume. `machine_guid` per node name is picked at start from `$NODE_NAME`;
@@ -95,14 +94,14 @@ def system_init(
 def pod_template(
     component: Component,
     config: system_config.SystemConfig,
-    configure: k8s.Container,
+    configure: Json,
     *,
-    containers: Sequence[k8s.Container],
-    init_containers: Sequence[k8s.Container] = (),
-    volumes: Sequence[k8s.Volume] = (),
+    containers: Sequence[Json],
+    init_containers: Sequence[Json] = (),
+    volumes: Sequence[Json] = (),
     secrets: Sequence[str] = system_config.JUMPSCALE_SECRETS,
     **options,
-) -> k8s.PodTemplateSpec:
+) -> Json:
     """A pod of JumpScale processes: the system config merged, then `configure` (a `system_init`) fills the
     configuration volume that the containers mount over the image's own (the cfg-dir pattern, §2.3)."""
     return config.pod_template(
@@ -115,16 +114,16 @@ def pod_template(
     )
 
 
-def billing_volume(path: str) -> k8s.Volume:
+def billing_volume(path: str) -> Json:
     """The capnp billing files on the node (synced to every node by BillingSync)."""
     return host_path("billing", path)
 
 
-def billing_mount() -> k8s.VolumeMount:
+def billing_mount() -> Json:
     return mount("billing", BILLING_DIR)
 
 
-def redis_sidecar(image: str, resources: Resources) -> k8s.Container:
+def redis_sidecar(image: str, resources: Resources) -> Json:
     """The redis the Jumpscale processes of a pod expect on localhost:9999 (FACTS), not reachable from outside."""
     return container(
         "redis",
@@ -139,11 +138,11 @@ def redis_sidecar(image: str, resources: Resources) -> k8s.Container:
     )
 
 
-def redis_volume() -> k8s.Volume:
+def redis_volume() -> Json:
     return empty_dir("redis-data", "128Mi")
 
 
-def jsagent(image: str, resources: Resources, *, mounts=()) -> k8s.Container:
+def jsagent(image: str, resources: Resources, *, mounts=()) -> Json:
     """A jsagent (`jsagent.py -i main`), answering `/ping` on 4446."""
     return container(
         "jsagent",

@@ -6,14 +6,14 @@ import shlex
 from dataclasses import dataclass
 from typing import Optional
 
-from cdk8s_plus_27 import k8s
+from cdk8s import ApiObject
 from constructs import Construct
 
-from .component import JOB_RESOURCES, Component, HostDirectory, ServicePort, cluster_scoped, node_selector
+from .component import JOB_RESOURCES, Component, HostDirectory, ServicePort, node_selector
 from .environment import MongoSettings
 from .files import script
-from .pods import (UNPRIVILEGED_UID, config_map_volume, container, empty_dir, exec_probe, mount, int_or_string, quantity, secret_volume,
-                   security_context)
+from .manifest import api_object
+from .pods import UNPRIVILEGED_UID, Json, config_map_volume, container, empty_dir, exec_probe, mount, secret_volume, security_context
 from .site import Site
 
 MONGO_PORT = 27017
@@ -74,14 +74,9 @@ class ReplicatedMongo(Component):
         self.skip_check("CKV_K8S_40", UID_999_REASON)
         # Members replicate from each other.
         self.allow_from_pods("from-members", f"{self.name}-from-{self.name}", self.selector)
-        self.disruption_budget = k8s.KubePodDisruptionBudget(
-            self,
-            "disruption-budget",
-            metadata=self.metadata(),
-            spec=k8s.PodDisruptionBudgetSpec(
-                max_unavailable=int_or_string(1),
-                selector=k8s.LabelSelector(match_labels=self.selector),
-            ),
+        self.disruption_budget = api_object(
+            self, "disruption-budget", api_version="policy/v1", kind="PodDisruptionBudget", **self.metadata(),
+            body={"spec": {"maxUnavailable": 1, "selector": {"matchLabels": self.selector}}},
         )
         self.init_job = self._replica_set_job()
         self.backup, self.restore = self._backup_cron_jobs()
@@ -94,37 +89,27 @@ class ReplicatedMongo(Component):
         # A local volume is never created by the kubelet: the directory must exist, owned by mongod's uid.
         self.claim_data_directory(self.settings.host_path)
         self.declare_host_directory(HostDirectory(self.settings.host_path, 0o700, MONGODB_UID, MONGODB_UID))
-        self.storage_class = cluster_scoped(
-            k8s.KubeStorageClass(
-                self,
-                "storage-class",
-                metadata=self.metadata(self.storage_class_name),
-                provisioner="kubernetes.io/no-provisioner",
-                volume_binding_mode="WaitForFirstConsumer",
-                reclaim_policy="Retain",
-            )
+        self.storage_class = api_object(
+            self, "storage-class", api_version="storage.k8s.io/v1", kind="StorageClass", **self.metadata(self.storage_class_name),
+            body={"provisioner": "kubernetes.io/no-provisioner", "volumeBindingMode": "WaitForFirstConsumer", "reclaimPolicy": "Retain"},
+            cluster_scoped=True,
         )
-        self.volumes = [
-            cluster_scoped(
-                k8s.KubePersistentVolume(
-                    self,
-                    f"volume-{node.name}",
-                    metadata=self.metadata(f"{self.namespace}-{self.name}-{node.name}"),
-                    spec=k8s.PersistentVolumeSpec(
-                        capacity={"storage": quantity(self.settings.storage_size)},
-                        access_modes=["ReadWriteOnce"],
-                        volume_mode="Filesystem",
-                        persistent_volume_reclaim_policy="Retain",
-                        storage_class_name=self.storage_class_name,
-                        local=k8s.LocalVolumeSource(path=self.settings.host_path),
-                        node_affinity=k8s.VolumeNodeAffinity(required=node_selector(self.site.node_selector_key, [node.name])),
-                    ),
-                )
-            )
-            for node in self.site.nodes
-        ]
+        self.volumes = [self._local_volume(node.name) for node in self.site.nodes]
 
-    def _mongo_security(self, user: int = MONGODB_UID) -> k8s.SecurityContext:
+    def _local_volume(self, node: str) -> ApiObject:
+        spec = {
+            "capacity": {"storage": self.settings.storage_size},
+            "accessModes": ["ReadWriteOnce"],
+            "volumeMode": "Filesystem",
+            "persistentVolumeReclaimPolicy": "Retain",
+            "storageClassName": self.storage_class_name,
+            "local": {"path": self.settings.host_path},
+            "nodeAffinity": {"required": node_selector(self.site.node_selector_key, [node])},
+        }
+        return api_object(self, f"volume-{node}", api_version="v1", kind="PersistentVolume",
+                          **self.metadata(f"{self.namespace}-{self.name}-{node}"), body={"spec": spec}, cluster_scoped=True)
+
+    def _mongo_security(self, user: int = MONGODB_UID) -> Json:
         return security_context(user=user)
 
     def shell_check(self, javascript: str, host: str = "127.0.0.1") -> list[str]:
@@ -132,15 +117,8 @@ class ReplicatedMongo(Component):
         return ["mongo", "--quiet", "--host", host, "--eval", f"quit(({javascript}) ? 0 : 1)"]
 
     def _stateful_set(self) -> None:
-        anti_affinity = k8s.PodAntiAffinity(
-            required_during_scheduling_ignored_during_execution=[
-                k8s.PodAffinityTerm(
-                    topology_key="kubernetes.io/hostname",
-                    label_selector=k8s.LabelSelector(match_labels=self.selector),
-                )
-            ]
-        )
-        affinity = k8s.Affinity(node_affinity=self.controller_affinity().node_affinity, pod_anti_affinity=anti_affinity)
+        one_per_node = {"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": self.selector}}
+        affinity = {**self.controller_affinity(), "podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [one_per_node]}}
         # Ready when primary or secondary, or when not yet configured (so ordered start-up reaches every
         # member before the init Job initiates the set). A member still recovering is not ready, which
         # holds a rolling update until it has caught up.
@@ -170,39 +148,25 @@ class ReplicatedMongo(Component):
             fs_group=MONGODB_UID,
             termination_grace_seconds=60,
         )
-        self.stateful_set = self.register_workload(
-            k8s.KubeStatefulSet(
-                self,
-                "stateful-set",
-                metadata=self.metadata(),
-                spec=k8s.StatefulSetSpec(
-                    service_name=self.service.name,
-                    replicas=self.replicas,
-                    pod_management_policy="OrderedReady",
-                    update_strategy=k8s.StatefulSetUpdateStrategy(
-                        type="RollingUpdate", rolling_update=k8s.RollingUpdateStatefulSetStrategy(partition=0)
-                    ),
-                    revision_history_limit=5,
-                    selector=k8s.LabelSelector(match_labels=self.selector),
-                    template=template,
-                    volume_claim_templates=[
-                        k8s.KubePersistentVolumeClaimProps(
-                            metadata=k8s.ObjectMeta(name="data", labels=self.selector),
-                            spec=k8s.PersistentVolumeClaimSpec(
-                                access_modes=["ReadWriteOnce"],
-                                storage_class_name=self.storage_class_name,
-                                resources=k8s.ResourceRequirements(
-                                    requests={"storage": quantity(self.settings.storage_size)}
-                                ),
-                            ),
-                        )
-                    ],
-                ),
-            ),
-            template,
-        )
+        claim = {
+            "metadata": {"name": "data", "labels": self.selector},
+            "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": self.storage_class_name,
+                     "resources": {"requests": {"storage": self.settings.storage_size}}},
+        }
+        spec = {
+            "serviceName": self.name,  # the headless Service (expose_kubernetes)
+            "replicas": self.replicas,
+            "podManagementPolicy": "OrderedReady",
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}},
+            "revisionHistoryLimit": 5,
+            "selector": {"matchLabels": self.selector},
+            "template": template,
+            "volumeClaimTemplates": [claim],
+        }
+        stateful_set = api_object(self, "stateful-set", api_version="apps/v1", kind="StatefulSet", **self.metadata(), body={"spec": spec})
+        self.stateful_set = self.register_workload(stateful_set, template)
 
-    def _access_control(self, mongod: k8s.Container) -> tuple[list, list, list]:
+    def _access_control(self, mongod: Json) -> tuple[list, list, list]:
         """keyFile for the members, and a bootstrap sidecar through which mongo-0 initiates the set and
         creates the root user (only the localhost exception may do either)."""
         install_keyfile = container(
@@ -214,12 +178,12 @@ class ReplicatedMongo(Component):
             resources=JOB_RESOURCES,
             security=self._mongo_security(),
         )
-        k8s.KubeConfigMap(self, "bootstrap-scripts", metadata=self.metadata(f"{self.name}-bootstrap"), data={
+        self.config_map("bootstrap-scripts", {
             "members.json": self.members_json,
             "mongo-rs-plan.js": script("mongo-rs-plan.js"),
             "mongo-bootstrap.js": script("mongo-bootstrap.js"),
             "mongo-bootstrap.sh": script("mongo-bootstrap.sh"),
-        })
+        }, name=f"{self.name}-bootstrap")
         alive = exec_probe(["sh", "-c", "kill -0 1"], initial_delay=10, period=30)
         bootstrap = container(
             "bootstrap",
@@ -242,7 +206,7 @@ class ReplicatedMongo(Component):
             return [], []
         return [secret_volume("auth", self.auth.secret_name)], [mount("auth", "/auth", read_only=True)]
 
-    def _replica_set_job(self) -> k8s.KubeJob:
+    def _replica_set_job(self) -> ApiObject:
         auth_volumes, auth_mounts = self._auth_volumes()
         return self.script_job(
             "rs-init",
@@ -259,7 +223,7 @@ class ReplicatedMongo(Component):
             mounts=auth_mounts,
         )
 
-    def _backup_cron_jobs(self) -> tuple[k8s.KubeCronJob, k8s.KubeCronJob]:
+    def _backup_cron_jobs(self) -> tuple[ApiObject, ApiObject]:
         """`mongo-backup` on its schedule, and `mongo-restore`, suspended, for the operator to trigger.
 
         Both use the `mongo-backup` pod labels, which the NetworkPolicy `mongo-from-mongo-backup` admits.
@@ -267,14 +231,14 @@ class ReplicatedMongo(Component):
         name = f"{self.name}-backup"
         labels = self.helper_labels(name)
         backup = self.settings.backup
-        k8s.KubeConfigMap(self, "backup-scripts", metadata=self.metadata(name), data={
-            "mongo-backup.sh": script("mongo-backup.sh"), "mongo-restore.sh": script("mongo-restore.sh")})
+        self.config_map("backup-scripts", {"mongo-backup.sh": script("mongo-backup.sh"), "mongo-restore.sh": script("mongo-restore.sh")},
+                        name=name)
         env = {"MONGO_HOSTS": self.replica_set_hosts, "RETENTION_DAYS": str(backup.retention_days)}
         self.allow_from_pods("from-backup", f"{self.name}-from-{name}", labels)
         auth_volumes, auth_mounts = self._auth_volumes()
         backup_volume = self.host_directory("backup", HostDirectory(backup.host_path, 0o750, MONGODB_UID, MONGODB_UID), "Directory")
 
-        def cron_job(id: str, job_name: str, command: str, schedule: str, suspend: bool) -> k8s.KubeCronJob:
+        def cron_job(id: str, job_name: str, command: str, schedule: str, suspend: bool) -> ApiObject:
             runner = container(
                 job_name, self.settings.image,
                 command=["sh", f"/scripts/{command}"],
@@ -291,11 +255,10 @@ class ReplicatedMongo(Component):
                 labels=labels,
                 restart_policy="OnFailure" if not suspend else "Never",
             )
-            job = k8s.KubeCronJob(self, id, metadata=self.metadata(job_name), spec=k8s.CronJobSpec(
-                schedule=schedule, suspend=suspend, concurrency_policy="Forbid",
-                successful_jobs_history_limit=3, failed_jobs_history_limit=3,
-                job_template=k8s.JobTemplateSpec(spec=k8s.JobSpec(backoff_limit=0 if suspend else 2, template=template)),
-            ))
+            spec = {"schedule": schedule, "suspend": suspend, "concurrencyPolicy": "Forbid",
+                    "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 3,
+                    "jobTemplate": {"spec": {"backoffLimit": 0 if suspend else 2, "template": template}}}
+            job = api_object(self, id, api_version="batch/v1", kind="CronJob", **self.metadata(job_name), body={"spec": spec})
             self.skip_check("CKV_K8S_40", UID_999_REASON, on=job)
             return self.register_pod_owner(job, template)
 
@@ -305,7 +268,7 @@ class ReplicatedMongo(Component):
             cron_job("restore", f"{self.name}-restore", "mongo-restore.sh", "0 0 1 1 *", suspend=True),
         )
 
-    def wait_container(self) -> k8s.Container:
+    def wait_container(self) -> Json:
         """Dependents wait until the replica set has a primary (the shell connects only to a primary)."""
         check = shlex.join(self.shell_check("db.isMaster().ismaster", host=self.replica_set_hosts))
         return container(

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from cdk8s import ApiObject, ApiObjectMetadata
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from . import jumpscale
@@ -274,7 +273,7 @@ class PortalStack(Component):
         self.server_names = self.front.all_server_names()
         self.nginx_config = render_nginx_config(self.front, self.namespace)
         files = {"nginx.conf": self.nginx_config, MAINTENANCE_PAGE: maintenance_page()}
-        k8s.KubeConfigMap(self, "nginx-config", metadata=self.metadata(f"{self.name}-nginx"), data=files)
+        self.config_map("nginx-config", files, name=f"{self.name}-nginx")
         secrets = self.front.certificate_names()
         self.certificates = [self._certificate(secret, names) for secret, names in secrets.items()] if settings.tls.mode == "cert-manager" else []
 
@@ -388,9 +387,7 @@ class PortalStack(Component):
         public = self.settings.public
         plain = [ServicePort("http", http.port, http.target_port), ServicePort("https", https.port, https.target_port)]
         service = self._service("tls-passthrough", "portal-nginx", plain, type="ClusterIP")
-        traefik = k8s.NetworkPolicyPeer(
-            namespace_selector=k8s.LabelSelector(match_labels={"kubernetes.io/metadata.name": public.traefik_namespace})
-        )
+        traefik = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": public.traefik_namespace}}}
         self.allow_ingress("traefik-ingress", name="portal-from-traefik", peers=[traefik], ports=plain)
 
         def route(match: str, port: ServicePort) -> IngressRouteTcpSpecRoutes:

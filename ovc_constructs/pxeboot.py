@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Sequence
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from .component import Component
@@ -147,7 +146,7 @@ class PxeBoot(Component):
             "pxeboot-init.sh": script("pxeboot-init.sh"),
             **({"pubkey": ssh_public_key.strip() + "\n"} if ssh_public_key else {}),
         }
-        k8s.KubeConfigMap(self, "config", metadata=self.metadata(), data=self.files)
+        self.config_map("config", self.files)
         root = settings.host_path
         init = container(
             "pxeboot-init",
@@ -180,9 +179,8 @@ class PxeBoot(Component):
             liveness=alive,
             readiness=alive,
             # The gateway leaves this node with the pod (the installer's `destroy`); the next pod adds it where it runs.
-            lifecycle=k8s.Lifecycle(pre_stop=k8s.LifecycleHandler(exec=k8s.ExecAction(
-                command=["ip", "addr", "del", gateway_cidr, "dev", settings.interface] if not ipmi_address else
-                ["sh", "-c", "; ".join(f"ip addr del {a} dev {settings.interface}" for a in addresses)]))),
+            lifecycle={"preStop": {"exec": {"command": ["ip", "addr", "del", gateway_cidr, "dev", settings.interface] if not ipmi_address else
+                                                ["sh", "-c", "; ".join(f"ip addr del {a} dev {settings.interface}" for a in addresses)]}}},
         )
         port_open = tcp_probe(settings.http_port, host=gateway, initial_delay=5)
         images = container(
@@ -225,7 +223,7 @@ class PxeBoot(Component):
             ],
             # Any controller carrying `<node_label>=true`; never one fixed node.
             affinity=self.controller_affinity(
-                k8s.NodeSelectorRequirement(key=settings.node_label, operator="In", values=["true"])
+                {"key": settings.node_label, "operator": "In", "values": ["true"]}
             ),
             host_network=True,
             # A changed configuration restarts the pod (as does a changed mark, PXE_REINSTALL), so pxeboot-init runs again.

@@ -11,13 +11,13 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Optional, Sequence
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from .environment import Environment, resources
 from .installer.processed import SecretField, processed_config
 from .files import script
-from .pods import config_map_volume, container, empty_dir, mount, security_context
+from .manifest import config_map
+from .pods import Json, config_map_volume, container, empty_dir, mount, security_context
 
 if TYPE_CHECKING:
     from .component import Component
@@ -62,10 +62,11 @@ class SystemConfig(Construct):
         # Readers get the file at pod start only (a subPath never updates): a change must roll their pods.
         self.checksum = hashlib.sha256((self.text + fields).encode()).hexdigest()
         self.config_map_name = "system-config"
-        self.config_map = k8s.KubeConfigMap(
+        self.config_map = config_map(
             self,
             "config-map",
-            metadata=k8s.ObjectMeta(name=self.config_map_name, labels={"app.kubernetes.io/name": "system-config"}),
+            name=self.config_map_name,
+            labels={"app.kubernetes.io/name": "system-config"},
             data={
                 # JSON is YAML: every reader (PyYAML) loads it as the installer's YAML.
                 CONFIG_FILE: self.text,
@@ -74,30 +75,27 @@ class SystemConfig(Construct):
             },
         )
 
-    def secret_volume(self, groups: Sequence[str]) -> k8s.Volume:
+    def secret_volume(self, groups: Sequence[str]) -> Json:
         """Only the secret values of `groups`, as files `<secret>/<key>` (a missing key stops the pod at start)."""
         by_secret: dict[str, list[SecretField]] = {}
         for field in self.secrets:
             if field.group in groups:
                 by_secret.setdefault(field.ref.secret, []).append(field)
-        sources = [
-            k8s.VolumeProjection(secret=k8s.SecretProjection(
-                name=secret, items=[k8s.KeyToPath(key=f.ref.key, path=f.file) for f in fields]))
-            for secret, fields in sorted(by_secret.items())
-        ]
-        return k8s.Volume(name="g8-secrets", projected=k8s.ProjectedVolumeSource(sources=sources, default_mode=0o400))
+        sources = [{"secret": {"name": secret, "items": [{"key": f.ref.key, "path": f.file} for f in fields]}}
+                   for secret, fields in sorted(by_secret.items())]
+        return {"name": "g8-secrets", "projected": {"sources": sources, "defaultMode": 0o400}}
 
     def pod_template(
         self,
         component: Component,
         *,
         secrets: Sequence[str],
-        containers: Sequence[k8s.Container],
-        init_containers: Sequence[k8s.Container] = (),
-        volumes: Sequence[k8s.Volume] = (),
+        containers: Sequence[Json],
+        init_containers: Sequence[Json] = (),
+        volumes: Sequence[Json] = (),
         annotations: Optional[dict] = None,
         **options,
-    ) -> k8s.PodTemplateSpec:
+    ) -> Json:
         """`component`'s pod reading the system config: the merge step runs before `init_containers`, and a
         config change rolls the pod (a subPath mount never sees updates). Mount the result with
         `file_mount` or `dir_mount`."""
@@ -110,7 +108,7 @@ class SystemConfig(Construct):
             **options,
         )
 
-    def _consumer(self, groups: Sequence[str]) -> tuple[k8s.Container, list[k8s.Volume]]:
+    def _consumer(self, groups: Sequence[str]) -> tuple[Json, list[Json]]:
         """The merge init container, with only the Secret keys of `groups` projected, and its volumes."""
         unknown = sorted(set(groups) - set(SECRET_GROUPS))
         if unknown:
@@ -135,11 +133,11 @@ class SystemConfig(Construct):
         return merge, volumes
 
 
-def file_mount() -> k8s.VolumeMount:
+def file_mount() -> Json:
     """The merged file at `/opt/cfg/system/system-config.yaml` (subPath, contract §1.4)."""
     return mount("system-config", CONFIG_PATH, read_only=True, sub_path=CONFIG_FILE)
 
 
-def dir_mount(path: str = CONFIG_DIR) -> k8s.VolumeMount:
+def dir_mount(path: str = CONFIG_DIR) -> Json:
     """The merged file in a directory (`/opt/cfg/system`, or `/etc/global` for pxeboot-init)."""
     return mount("system-config", path, read_only=True)

@@ -6,7 +6,6 @@ import json
 from typing import Optional
 
 import yaml
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from . import jumpscale
@@ -110,9 +109,9 @@ class Grafana(Component):
         provisioning = {"datasources.yaml": yaml.safe_dump(self._datasources(influxdb), sort_keys=False),
                         "dashboards.yaml": yaml.safe_dump(self._dashboard_providers(), sort_keys=False)}
         boards = {name: json.dumps(board, indent=1, sort_keys=True) + "\n" for name, board in self.dashboards.items()}
-        k8s.KubeConfigMap(self, "config", metadata=self.metadata(), data={"grafana.ini": ini})
-        k8s.KubeConfigMap(self, "provisioning", metadata=self.metadata(f"{self.name}-provisioning"), data=provisioning)
-        k8s.KubeConfigMap(self, "dashboards", metadata=self.metadata(f"{self.name}-dashboards"), data=boards)
+        self.config_map("config", {"grafana.ini": ini})
+        self.config_map("provisioning", provisioning, name=f"{self.name}-provisioning")
+        self.config_map("dashboards", boards, name=f"{self.name}-dashboards")
         checksum = hashlib.sha256(json.dumps([ini, provisioning, boards], sort_keys=True).encode()).hexdigest()
         render = container(
             "render-config",

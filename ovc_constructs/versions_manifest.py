@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import yaml
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from .environment import Environment
+from .manifest import config_map
 from .release import versions_manifest
 
 
@@ -19,7 +19,5 @@ class VersionsManifest(Construct):
         self.manifest = versions_manifest(environment)
         self.text = yaml.safe_dump(self.manifest, sort_keys=False)
         self.config_map_name = "versions-manifest"
-        self.config_map = k8s.KubeConfigMap(
-            self, "config-map", metadata=k8s.ObjectMeta(name=self.config_map_name, labels={"app.kubernetes.io/name": "versions-manifest"}),
-            data={self.FILE: self.text},
-        )
+        self.config_map = config_map(self, "config-map", name=self.config_map_name, labels={"app.kubernetes.io/name": "versions-manifest"},
+                                     data={self.FILE: self.text})
