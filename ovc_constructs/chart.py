@@ -6,7 +6,7 @@ from constructs import Construct
 
 from . import ordering
 from .component import PART_OF, Component
-from .manifest import api_object, config_map
+from .manifest import HeldBodies, api_object, config_map
 from .environment import CB_MASTER, Environment, InvalidEnvironment
 from .agents import AgentController, GeneralJsAgent
 from .mongo import ReplicatedMongo
@@ -45,6 +45,8 @@ class G8Chart(Chart):
                 "app.kubernetes.io/managed-by": "cdk8s",
             },
         )
+        # Bodies are attached in to_json, which renders in Python anyway: one jsii round trip per object.
+        self._held_bodies = HeldBodies.install(self)
         environment = environment.with_release_images()
         self.environment = environment
         self.site = Site.from_environment(environment)
@@ -151,7 +153,7 @@ class G8Chart(Chart):
         return ordering.applyset_parent(self.node.id)
 
     def to_json(self) -> list:
-        documents = super().to_json()
+        documents = self._held_bodies.attach(super().to_json())
         component_waves = ordering.waves(self.components, first=self.host_directories)
         return ordering.stamp(documents, component_waves=component_waves)
 

@@ -12,10 +12,10 @@ ports (ingress is denied by default in the namespace) and apply order (`b` befor
 from __future__ import annotations
 
 import enum
+import sys
 from dataclasses import dataclass
-from typing import Any, ClassVar, Optional, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Sequence
 
-import cdk8s_plus_27 as kplus
 import jsii
 from cdk8s import ApiObject, ApiObjectMetadata, Chart
 from constructs import Construct
@@ -23,9 +23,12 @@ from constructs import Construct
 from .arguments import checked
 from .environment import _dns_label, resources
 from .ordering import COMPONENT_LABEL
-from .manifest import add_to_list, api_object, config_map
+from .manifest import add_to_list, annotate, api_object, config_map
 from .pods import UNPRIVILEGED_UID, Json, config_map_volume, container, host_path, image_tag, mount, security_context
 from .site import Site
+
+if TYPE_CHECKING:
+    import cdk8s_plus_27 as kplus
 
 PART_OF = "openvcloud"
 MAX_NAME_LENGTH = 40
@@ -110,7 +113,21 @@ def chart_identity(scope: Construct) -> tuple[Chart, str, Optional[str]]:
     return chart, *identity
 
 
-@jsii.implements(kplus.INetworkPolicyPeer, kplus.IPodSelector)
+def _declare_cdk8s_plus_peer() -> bool:
+    """Make components cdk8s-plus peers and pod selectors once the program has loaded cdk8s-plus.
+
+    Loading it costs a G8 synth about 0.2 s (its Python bindings and its jsii assembly) for objects the G8
+    never uses, so the library does not; a program that hands components to cdk8s-plus has imported it
+    before building them. The interfaces are read when jsii creates a component, hence before each one.
+    """
+    kplus = sys.modules.get("cdk8s_plus_27")
+    if kplus is None:
+        return False
+    if "__jsii_ifaces__" not in Component.__dict__:
+        jsii.implements(kplus.INetworkPolicyPeer, kplus.IPodSelector)(Component)
+    return True
+
+
 class Component(Construct):
     """Base of every G8 component construct: one workload, its Services and NetworkPolicies.
 
@@ -119,7 +136,8 @@ class Component(Construct):
     `expose_*` methods. Every subclass's constructor arguments are checked against its annotations.
 
     A component is a cdk8s-plus network-policy peer and pod selector: `deployment.connections.allow_to(mongo)`
-    admits a cdk8s-plus workload to it, and `mongo.allow_from(peer)` takes any cdk8s-plus peer.
+    admits a cdk8s-plus workload to it, and `mongo.allow_from(peer)` takes any cdk8s-plus peer. That needs
+    `cdk8s_plus_27` imported before the component is built (`_declare_cdk8s_plus_peer`).
     """
 
     #: HTTP path that answers when the component is healthy; dependents' init containers poll it.
@@ -149,6 +167,7 @@ class Component(Construct):
             raise ValueError(f"{kind}(name=...): {error}") from None
         if len(name) > MAX_NAME_LENGTH:
             raise ValueError(f"{kind}(name=...): {name!r} is longer than {MAX_NAME_LENGTH} characters (suffixes are added to it)")
+        self._cdk8s_plus_peer = _declare_cdk8s_plus_peer()
         super().__init__(scope, id)
         self._chart = chart
         self._owner = f"{kind} {id!r}"
@@ -174,7 +193,7 @@ class Component(Construct):
         self._pod_spec_path = ""
         self._init_container_count = 0
         self._wait_count = 0
-        self._skips: dict[int, tuple[ApiObjectMetadata, int]] = {}
+        self._skips: dict[int, tuple[Optional[ApiObjectMetadata], int]] = {}
         self._digest_skipped: set[int] = set()
         self._peer_policy_count = 0
         self.host_directories: dict[str, HostDirectory] = {}
@@ -185,6 +204,8 @@ class Component(Construct):
     # ------------------------------------------------------------------ cdk8s-plus peer
     def to_pod_selector_config(self) -> kplus.PodSelectorConfig:
         """This component's pods, in its namespace (cdk8s-plus `IPodSelector`)."""
+        import cdk8s_plus_27 as kplus
+
         return kplus.PodSelectorConfig(
             label_selector=kplus.LabelSelector.of(labels=self.selector),
             namespaces=kplus.NamespaceSelectorConfig(names=[self.namespace]),
@@ -194,6 +215,8 @@ class Component(Construct):
         return self
 
     def to_network_policy_peer_config(self) -> kplus.NetworkPolicyPeerConfig:
+        import cdk8s_plus_27 as kplus
+
         return kplus.NetworkPolicyPeerConfig(pod_selector=self.to_pod_selector_config())
 
     def allow_from(self, peer: kplus.INetworkPolicyPeer, ports: Optional[Sequence[ServicePort]] = None) -> kplus.NetworkPolicy:
@@ -204,6 +227,11 @@ class Component(Construct):
             raise ValueError(f"{self.name}.allow_from: it exposes no ports yet; expose it first or pass ports=")
         if not hasattr(peer, "to_network_policy_peer_config"):
             raise TypeError(f"{self.name}.allow_from(peer=...): expected a cdk8s-plus INetworkPolicyPeer, got {type(peer).__name__}")
+        if not self._cdk8s_plus_peer:
+            raise TypeError(f"{self.name}.allow_from: it was built before cdk8s_plus_27 was imported, so cdk8s-plus cannot "
+                            "select its pods; import cdk8s_plus_27 before building the components")
+        import cdk8s_plus_27 as kplus
+
         self._peer_policy_count += 1
         return kplus.NetworkPolicy(
             self,
@@ -354,9 +382,12 @@ class Component(Construct):
             raise ValueError(f"skip of {check_id} on {self.name} needs a reason")
         assert owner is not None, "register the workload before skipping checks on it"
         # Keyed by the Python object, and its metadata read once: each jsii property read is a round trip.
-        metadata, count = self._skips.get(id(owner)) or (owner.metadata, 0)
+        metadata, count = self._skips.get(id(owner)) or (None, 0)
+        key, value = f"checkov.io/skip{count + 1}", f"{check_id}={reason}"
+        if not annotate(owner, key, value):
+            metadata = metadata or owner.metadata
+            metadata.add_annotation(key, value)
         self._skips[id(owner)] = (metadata, count + 1)
-        metadata.add_annotation(f"checkov.io/skip{count + 1}", f"{check_id}={reason}")
 
     def script_job(
         self,

@@ -9,10 +9,12 @@ schema instead.
 """
 from __future__ import annotations
 
+import weakref
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Mapping, Optional
 
-from cdk8s import ApiObject, ApiObjectMetadata, JsonPatch
+from cdk8s import ApiObject, ApiObjectMetadata, Chart, JsonPatch
 from constructs import Construct
 
 
@@ -33,6 +35,64 @@ def _without_namespace() -> JsonPatch:
     return JsonPatch.remove("/metadata/namespace")
 
 
+@dataclass
+class _Held:
+    """An object's body (and check suppressions) kept in Python until its chart renders."""
+
+    body: dict[str, Any]
+    cluster_scoped: bool
+    annotations: dict[str, str] = field(default_factory=dict)
+
+
+_held: "weakref.WeakKeyDictionary[ApiObject, _Held]" = weakref.WeakKeyDictionary()
+
+
+class HeldBodies:
+    """Bodies a chart attaches itself when it renders, instead of one JSON patch per object.
+
+    A chart that renders in Python anyway (G8Chart stamps its sync waves there) installs this: each
+    object then costs one jsii round trip (its creation) instead of three, and its body crosses to the
+    kernel once, in the rendered documents. In such a chart `add_to_list` and `annotate` change the
+    held body; a JSON patch of one of these objects' bodies through cdk8s is not supported there.
+    """
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, str], _Held] = {}
+
+    @staticmethod
+    def install(chart: Chart) -> "HeldBodies":
+        held = chart.__dict__["_ovc_held_bodies"] = HeldBodies()
+        return held
+
+    @staticmethod
+    def of(scope: Construct) -> Optional["HeldBodies"]:
+        """The store of `scope`'s chart, if it has one (a component knows its chart: no round trip)."""
+        chart = getattr(scope, "_chart", None) or (scope if isinstance(scope, Chart) else Chart.of(scope))
+        return chart.__dict__.get("_ovc_held_bodies")
+
+    def hold(self, api_object: ApiObject, kind: str, name: str, body: dict[str, Any], cluster_scoped: bool) -> None:
+        key = (kind, name)
+        if key in self._by_key:
+            raise ValueError(f"two {kind} objects named {name!r} in one chart")
+        self._by_key[key] = _held[api_object] = _Held(body, cluster_scoped)
+
+    def attach(self, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rendered documents with their held bodies and annotations, as cdk8s would have patched them."""
+        for document in documents:
+            held = self._by_key.get((document["kind"], document["metadata"].get("name", "")))
+            if held is None:
+                continue
+            metadata = document["metadata"]
+            if held.annotations:
+                annotations = {**metadata.get("annotations", {}), **held.annotations}
+                metadata["annotations"] = {key: annotations[key] for key in sorted(annotations)}
+            if held.cluster_scoped:
+                metadata.pop("namespace", None)
+            document["metadata"] = {key: metadata[key] for key in sorted(metadata)}
+            document.update(held.body)
+        return documents
+
+
 def api_object(
     scope: Construct,
     id: str,
@@ -48,10 +108,15 @@ def api_object(
     """An object of `kind` whose top-level fields other than the metadata are `body` (`spec`, `data`, ...).
 
     The chart's namespace and labels are added as for any cdk8s object; `cluster_scoped` drops the namespace.
-    Three jsii round trips for a one-field body: the object, its patch, attaching it.
+    Three jsii round trips for a one-field body (the object, its patch, attaching it), one in a chart with
+    `HeldBodies`.
     """
     api_object = ApiObject(scope, id, api_version=api_version, kind=kind,
                            metadata=ApiObjectMetadata(name=name, labels=labels, annotations=annotations))
+    held = HeldBodies.of(scope)
+    if held is not None and name:
+        held.hold(api_object, kind, name, sanitize(dict(body)), cluster_scoped)
+        return api_object
     patches = [JsonPatch.add(f"/{field}", value) for field, value in sanitize(dict(body)).items()]
     if cluster_scoped:
         patches.append(_without_namespace())
@@ -61,9 +126,30 @@ def api_object(
 
 
 def add_to_list(api_object: ApiObject, path: str, item: Mapping[str, Any], *, index: Optional[int] = None) -> None:
-    """Add `item` to the list at `path` of an object's JSON, creating the list when `index` is None."""
+    """Add `item` to the list at `path` of an object's JSON, creating the list when `index` is None
+    (JSON patch `add`: a new field comes last, as cdk8s would leave it)."""
     value = sanitize(dict(item))
-    api_object.add_json_patch(JsonPatch.add(path, [value]) if index is None else JsonPatch.add(f"{path}/{index}", value))
+    held = _held.get(api_object)
+    if held is None:
+        api_object.add_json_patch(JsonPatch.add(path, [value]) if index is None else JsonPatch.add(f"{path}/{index}", value))
+        return
+    *parents, last = path.strip("/").split("/")
+    target: Any = held.body
+    for key in parents:
+        target = target[key]
+    if index is None:
+        target[last] = [value]
+    else:
+        target[last].insert(index, value)
+
+
+def annotate(api_object: ApiObject, key: str, value: str) -> bool:
+    """Add an annotation to a held object (True); False when the object is cdk8s's to annotate."""
+    held = _held.get(api_object)
+    if held is None:
+        return False
+    held.annotations[key] = value
+    return True
 
 
 def config_map(scope: Construct, id: str, *, data: Mapping[str, str], name: str, labels: Optional[Mapping[str, str]] = None,
