@@ -67,7 +67,9 @@ class HeldBodies:
     @staticmethod
     def of(scope: Construct) -> Optional["HeldBodies"]:
         """The store of `scope`'s chart, if it has one (a component knows its chart: no round trip)."""
-        chart = getattr(scope, "_chart", None) or (scope if isinstance(scope, Chart) else Chart.of(scope))
+        chart = getattr(scope, "_chart", None)
+        if not isinstance(chart, Chart):
+            chart = scope if isinstance(scope, Chart) else Chart.of(scope)
         return chart.__dict__.get("_ovc_held_bodies")
 
     def hold(self, api_object: ApiObject, kind: str, name: str, body: dict[str, Any], cluster_scoped: bool) -> None:
@@ -78,10 +80,15 @@ class HeldBodies:
 
     def attach(self, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The rendered documents with their held bodies and annotations, as cdk8s would have patched them."""
+        attached: set[tuple[str, str]] = set()
         for document in documents:
-            held = self._by_key.get((document["kind"], document["metadata"].get("name", "")))
+            key = (document["kind"], document["metadata"].get("name", ""))
+            held = self._by_key.get(key)
             if held is None:
                 continue
+            if key in attached:
+                raise ValueError(f"two {key[0]} objects named {key[1]!r} in one chart")
+            attached.add(key)
             metadata = document["metadata"]
             if held.annotations:
                 annotations = {**metadata.get("annotations", {}), **held.annotations}
