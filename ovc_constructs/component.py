@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, Sequence
 
 import jsii
-from cdk8s import ApiObject, ApiObjectMetadata, Chart
+from cdk8s import ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, Chart
 from constructs import Construct
 
 from .arguments import checked
@@ -193,7 +193,7 @@ class Component(Construct):
         self._pod_spec_path = ""
         self._init_container_count = 0
         self._wait_count = 0
-        self._skips: dict[int, tuple[Optional[ApiObjectMetadata], int]] = {}
+        self._skips: dict[int, tuple[Optional[ApiObjectMetadataDefinition], int]] = {}
         self._digest_skipped: set[int] = set()
         self._peer_policy_count = 0
         self.host_directories: dict[str, HostDirectory] = {}

@@ -61,6 +61,7 @@ class HeldBodies:
 
     @staticmethod
     def install(chart: Chart) -> "HeldBodies":
+        """Hold the bodies of the objects built in `chart` from now on; its `to_json` must `attach` them."""
         held = chart.__dict__["_ovc_held_bodies"] = HeldBodies()
         return held
 
@@ -92,10 +93,10 @@ class HeldBodies:
             metadata = document["metadata"]
             if held.annotations:
                 annotations = {**metadata.get("annotations", {}), **held.annotations}
-                metadata["annotations"] = {key: annotations[key] for key in sorted(annotations)}
+                metadata["annotations"] = {name: annotations[name] for name in sorted(annotations)}
             if held.cluster_scoped:
                 metadata.pop("namespace", None)
-            document["metadata"] = {key: metadata[key] for key in sorted(metadata)}
+            document["metadata"] = {item: metadata[item] for item in sorted(metadata)}
             document.update(held.body)
         return documents
 
