@@ -317,6 +317,7 @@ class Component(Construct):
     ) -> ApiObject:
         """Record the object whose pods get dependency waits and check suppressions."""
         self.workload = workload
+        self._workload_kind = None
         self._pod_spec_path = pod_spec_path
         self._init_container_count = len(template["spec"].get("initContainers") or [])
         return self.register_pod_owner(workload, template)

@@ -8,7 +8,7 @@ from typing import Mapping, Optional, Sequence, Union
 from . import system_config
 from .component import Component
 from .environment import Resources, resources
-from .pods import container, empty_dir, exec_probe, host_path, http_probe, mount, security_context
+from .pods import Json, container, empty_dir, exec_probe, host_path, http_probe, mount, security_context
 
 CONFIG_DIR = "/opt/jumpscale7/cfg"
 SYSTEM_SCRIPTS = "/var/run/scripts/system"
