@@ -252,8 +252,24 @@ def synthesize_into(environments: list[Environment], outdir: Path, *, force: boo
     """Synthesize into a scratch directory, then publish; a failure leaves `outdir` as it was."""
     outdir = Path(outdir).resolve()
     check_output(outdir, force=force, names=[n for e in environments for n in output_names(e.name)])
-    scratch = Path(tempfile.mkdtemp(prefix="ovc-synth-"))
+    scratch = None
     try:
+        with _signals_deferred():  # no interrupt between making the directory and knowing its name
+            scratch = Path(tempfile.mkdtemp(prefix="ovc-synth-"))
         return publish(synthesize(environments, scratch), outdir, force=force)
+    except KeyboardInterrupt:  # also SIGTERM (interrupts.handler)
+        stop_the_kernel()
+        raise
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def stop_the_kernel() -> None:
+    """Stop jsii's node process and wait until it exits. An interrupt ends Python's side of a synth while
+    node may still be writing YAML into the scratch directory; removing that directory first would race it.
+    The kernel cannot serve this process any more anyway (the interrupted request's answer is unread).
+    jsii keeps the process private and would stop it only at exit, after `finally` has run."""
+    from jsii._runtime import kernel
+
+    kernel.provider._process.stop()

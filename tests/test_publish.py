@@ -210,6 +210,45 @@ def test_an_interrupt_while_synthesizing_exits_128_plus_the_signal_and_changes_n
     assert not list(scratch_parent.glob("ovc-synth-*")), "the scratch directory is removed"
 
 
+@pytest.mark.parametrize("edge", ["the scratch directory was just made", "node is still busy"])
+def test_an_interrupt_at_either_edge_of_the_synthesis_leaves_no_scratch_and_no_node_writing(tmp_path, edge):
+    """The two races the timed test above hits only by chance, forced: a signal the moment the scratch
+    directory exists (before Python holds its name), and one while jsii's node process may still be writing
+    (it must have exited before the scratch directory is removed, or it could write into it afterwards)."""
+    script = f"""
+import os, shutil, signal, tempfile, cdk8s
+from ovc_constructs import interrupts, synth
+from jsii._runtime import kernel
+interrupts.install()
+tempfile.tempdir = {str(tmp_path)!r}
+make_directory, remove_tree, removals = tempfile.mkdtemp, shutil.rmtree, []
+def mkdtemp_then_signal(**kwargs):
+    path = make_directory(**kwargs)
+    os.kill(os.getpid(), signal.SIGTERM)
+    return path
+def interrupted_with_node_running(environments, outdir):
+    cdk8s.App(outdir=str(outdir))
+    raise interrupts.Interrupted(signal.SIGINT)
+def rmtree(path, **kwargs):
+    if os.path.basename(path).startswith("ovc-synth-"):  # (jsii removes its own temporary files too)
+        removals.append("node exited" if kernel.provider._process._process.poll() is not None else "node running")
+    remove_tree(path, **kwargs)
+if {edge!r} == "node is still busy":
+    synth.synthesize = interrupted_with_node_running
+else:
+    cdk8s.App(outdir=os.devnull)  # jsii is running, as when a synth begins
+    tempfile.mkdtemp = mkdtemp_then_signal
+shutil.rmtree = rmtree
+try:
+    synth.synthesize_into([], {str(tmp_path / "dist")!r})
+except interrupts.Interrupted as interrupted:
+    print(interrupted.signum, removals, os.listdir({str(tmp_path)!r}))
+"""
+    result = subprocess.run([PYTHON, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    signum = signal.SIGINT if edge == "node is still busy" else signal.SIGTERM
+    assert (result.returncode, result.stdout) == (0, f"{signum.value} ['node exited'] []\n"), result.stderr
+
+
 def caught_signals(pid: int) -> int:
     """The SigCgt mask of a process: bit n-1 is set once it handles signal n."""
     for line in open(f"/proc/{pid}/status"):
