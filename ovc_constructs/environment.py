@@ -553,7 +553,7 @@ class Release(StrictModel):
     version: Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")] = "2.4.5.3"
     url: Optional[Upstream] = Field(default=None, description="where the manifest comes from; default: the public release manifest")
     images: dict[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._/-]{0,127}$")], Annotated[str, Field(
-        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[0-9a-f]{64})?$"), AfterValidator(_release_tag)]] = Field(
+        pattern=r"^\w[\w.-]*(@sha256:[0-9a-f]{64})?$"), AfterValidator(_release_tag)]] = Field(
         default_factory=dict, description="image name -> tag[@sha256:digest], exactly as the release manifest keys them")
 
 
