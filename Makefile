@@ -55,12 +55,11 @@ debian:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES) >/dev/null; \
 	fi
 
-# Regenerate the CRD bindings offline from the pinned copies in crds/ (docs/imports.md). They live inside the
-# package under names of our own (ovc_*), so they never meet a consumer's `imports/` or its jsii assemblies.
+# Regenerate the Argo CD bindings (`ovc fleet`) offline from the pinned copies in crds/ (docs/imports.md). They live
+# inside the package under names of our own (ovc_*), so they never meet a consumer's `imports/` or its jsii assemblies.
 BINDINGS := ovc_constructs/bindings
 # Run from crds/ (relative paths, and no cdk8s.yaml there for cdk8s import to append to).
-CRD_IMPORTS := ovc_traefik:=traefik.io_ingressroutetcps.yaml ovc_certmanager:=cert-manager.io_certificates.yaml \
-  ovc_argocd_application:=application-crd.yaml ovc_argocd_applicationset:=applicationset-crd.yaml
+CRD_IMPORTS := ovc_argocd_application:=application-crd.yaml ovc_argocd_applicationset:=applicationset-crd.yaml
 imports: $(STAMP_NPM)
 	rm -rf $(BINDINGS)/ovc_*
 	cd crds && for crd in $(CRD_IMPORTS); do \

@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
-from cdk8s import ApiObject, ApiObjectMetadata
+from cdk8s import ApiObject
 from constructs import Construct
 
 from . import jumpscale
@@ -14,6 +14,7 @@ from .component import Component, ServicePort
 from .environment import DNS1123_LABEL, DNS1123_SUBDOMAIN, Certificates, Environment, PortalSettings
 from .files import TEMPLATES, template
 from .installer.importer import tls_secret
+from .manifest import api_object
 from .osis import OsisDaemon
 from .pods import NGINX_UID, config_map_volume, container, empty_dir, http_probe, mount, secret_volume, security_context
 from .versions_manifest import VersionsManifest
@@ -352,33 +353,13 @@ class PortalStack(Component):
         self.depends_on(osis)
 
     def _certificate(self, secret: str, names: list[str]) -> ApiObject:
-        # The CRD bindings load only for G8s that use cert-manager (each binding is a jsii assembly to load).
-        from .bindings.ovc_certmanager.io.cert_manager import Certificate, CertificateSpec, CertificateSpecIssuerRef
-
         """cert-manager issues one certificate per TLS Secret, for the names of the roles that use it."""
         tls = self.settings.tls
-        return Certificate(
-            self,
-            f"certificate-{secret}",
-            metadata=ApiObjectMetadata(name=secret, labels=self.labels),
-            spec=CertificateSpec(
-                secret_name=secret,
-                dns_names=names,
-                issuer_ref=CertificateSpecIssuerRef(name=tls.issuer_name, kind=tls.issuer_kind, group="cert-manager.io"),
-            ),
-        )
+        issuer = {"name": tls.issuer_name, "kind": tls.issuer_kind, "group": "cert-manager.io"}
+        return api_object(self, f"certificate-{secret}", api_version="cert-manager.io/v1", kind="Certificate",
+                          **self.metadata(secret), body={"spec": {"secretName": secret, "dnsNames": names, "issuerRef": issuer}})
 
     def _traefik_passthrough(self, http: ServicePort, https: ServicePort) -> ApiObject:
-        from .bindings.ovc_traefik.io.traefik import (
-            IngressRouteTcp,
-            IngressRouteTcpSpec,
-            IngressRouteTcpSpecRoutes,
-            IngressRouteTcpSpecRoutesServices,
-            IngressRouteTcpSpecRoutesServicesPort,
-            IngressRouteTcpSpecRoutesServicesProxyProtocol,
-            IngressRouteTcpSpecTls,
-        )
-
         """TLS passthrough (seed 002): Traefik forwards the TCP stream by SNI; nginx terminates TLS.
 
         The PROXY protocol carries the client address through Traefik, and only Traefik's namespace is
@@ -386,36 +367,17 @@ class PortalStack(Component):
         """
         public = self.settings.public
         plain = [ServicePort("http", http.port, http.target_port), ServicePort("https", https.port, https.target_port)]
-        service = self._service("tls-passthrough", "portal-nginx", plain, type="ClusterIP")
+        service = "portal-nginx"
+        self._service("tls-passthrough", service, plain, type="ClusterIP")
         traefik = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": public.traefik_namespace}}}
         self.allow_ingress("traefik-ingress", name="portal-from-traefik", peers=[traefik], ports=plain)
 
-        def route(match: str, port: ServicePort) -> IngressRouteTcpSpecRoutes:
-            return IngressRouteTcpSpecRoutes(
-                match=match,
-                services=[
-                    IngressRouteTcpSpecRoutesServices(
-                        name=service.name,
-                        port=IngressRouteTcpSpecRoutesServicesPort.from_number(port.port),
-                        proxy_protocol=IngressRouteTcpSpecRoutesServicesProxyProtocol(version=2),
-                    )
-                ],
-            )
+        def route(id: str, name: str, entry_point: str, match: str, port: ServicePort, tls: Optional[dict] = None) -> ApiObject:
+            to_nginx = {"name": service, "port": port.port, "proxyProtocol": {"version": 2}}
+            spec = {"entryPoints": [entry_point], "routes": [{"match": match, "services": [to_nginx]}], "tls": tls}
+            return api_object(self, id, api_version="traefik.io/v1alpha1", kind="IngressRouteTCP", **self.metadata(name),
+                              body={"spec": spec})
 
         sni = " || ".join(f"HostSNI(`{name}`)" for name in self.server_names)
-        IngressRouteTcp(
-            self,
-            "ingress-route-http",
-            metadata=ApiObjectMetadata(name="portal-http", labels=self.labels),
-            spec=IngressRouteTcpSpec(entry_points=[public.traefik_http_entrypoint], routes=[route("HostSNI(`*`)", http)]),
-        )
-        return IngressRouteTcp(
-            self,
-            "ingress-route",
-            metadata=ApiObjectMetadata(name="portal", labels=self.labels),
-            spec=IngressRouteTcpSpec(
-                entry_points=[public.traefik_https_entrypoint],
-                routes=[route(sni, https)],
-                tls=IngressRouteTcpSpecTls(passthrough=True),
-            ),
-        )
+        route("ingress-route-http", "portal-http", public.traefik_http_entrypoint, "HostSNI(`*`)", http)
+        return route("ingress-route", "portal", public.traefik_https_entrypoint, sni, https, tls={"passthrough": True})
