@@ -6,11 +6,13 @@ import subprocess
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
+from xml.sax import saxutils
 
 import pytest
 
 from ovc_constructs import BillingSync, InvalidEnvironment, ReplicatedMongo
-from ovc_constructs.syncthing import Folder, Peer, device_id_from_pem, generate_identity, local_config, render_config, write_identities
+from ovc_constructs.syncthing import (Folder, Peer, device_id_from_pem, escape, generate_identity, local_config, quoteattr, render_config,
+                                     write_identities)
 
 from .conftest import container_named, environment, find, find_all, nodes, pod_spec, site, synth, synth_construct
 
@@ -112,6 +114,16 @@ def test_mongodb_data_is_never_a_folder():
     with pytest.raises(ValueError, match="BillingSync never syncs MongoDB data"):
         synth_construct(lambda c: BillingSync(c, "sync", site=site(3), device_ids=ids, folders=[("db", "/var/ovc/mongodb/db")],
                                               mongo=ReplicatedMongo(c, "mongo", site=site(3))))
+
+
+@pytest.mark.parametrize("value", ["/var/ovc/billing", "", "a&b<c>d", 'say "hi"', "it's", "both ' and \"", "x\ny\rz\tw",
+                                   "&amp; already", "\u00e9\u4e2d <\U0001f600>"])
+def test_xml_escaping_is_the_standard_librarys(value):
+    """Our own escape/quoteattr (saxutils imports urllib.request) write exactly what xml.sax.saxutils writes."""
+    assert (escape(value), quoteattr(value)) == (saxutils.escape(value), saxutils.quoteattr(value))
+    element = ET.fromstring(f"<folder path={quoteattr(value)}>{escape(value)}</folder>")
+    assert element.get("path") == value
+    assert (element.text or "") == value.replace("\r", "\n"), "(a parser reads a raw CR in text as a line end)"
 
 
 def test_missing_device_id_names_the_command_to_run():
