@@ -11,6 +11,7 @@ from importlib import resources as package_files
 import yaml
 
 from .environment import Environment
+from .files import SAFE_LOADER
 
 RELEASES = package_files.files("ovc_constructs") / "releases"
 
@@ -24,7 +25,7 @@ def shipped_versions() -> tuple[str, ...]:
 def _shipped(version: str) -> dict:
     if version not in shipped_versions():
         return {"version": version, "images": {}, "repos": []}
-    return yaml.safe_load((RELEASES / f"{version}.yml").read_text(encoding="utf-8"))
+    return yaml.load((RELEASES / f"{version}.yml").read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
 
 
 def shipped_images(version: str) -> dict[str, str]:
