@@ -313,11 +313,12 @@ class Component(Construct):
         }
 
     def register_workload(
-        self, workload: ApiObject, template: Json, pod_spec_path: str = "/spec/template/spec"
+        self, workload: ApiObject, template: Json, pod_spec_path: str = "/spec/template/spec", *, kind: Optional[str] = None
     ) -> ApiObject:
-        """Record the object whose pods get dependency waits and check suppressions."""
+        """Record the object whose pods get dependency waits and check suppressions; `kind` is its kind when the
+        caller knows it (otherwise it is read back from jsii when needed)."""
         self.workload = workload
-        self._workload_kind = None
+        self._workload_kind = kind
         self._pod_spec_path = pod_spec_path
         self._init_container_count = len(template["spec"].get("initContainers") or [])
         return self.register_pod_owner(workload, template)
@@ -366,7 +367,7 @@ class Component(Construct):
         spec = {"replicas": 1, "selector": {"matchLabels": self.selector}, "strategy": {"type": "Recreate"},
                 "revisionHistoryLimit": 5, "template": template}
         deployment = api_object(self, "deployment", api_version="apps/v1", kind="Deployment", **self.metadata(), body={"spec": spec})
-        return self.register_workload(deployment, template)
+        return self.register_workload(deployment, template, kind="Deployment")
 
     def daemon_set(self, template: Json) -> ApiObject:
         """One instance per controller node, replaced one node at a time."""
@@ -374,7 +375,7 @@ class Component(Construct):
                 "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
                 "revisionHistoryLimit": 5, "template": template}
         daemon_set = api_object(self, "daemon-set", api_version="apps/v1", kind="DaemonSet", **self.metadata(), body={"spec": spec})
-        return self.register_workload(daemon_set, template)
+        return self.register_workload(daemon_set, template, kind="DaemonSet")
 
     def skip_check(self, check_id: str, reason: str, *, on: Optional[ApiObject] = None) -> None:
         """Suppress one checkov check on one object (default: the workload), with the reason recorded."""

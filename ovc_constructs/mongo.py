@@ -164,7 +164,7 @@ class ReplicatedMongo(Component):
             "volumeClaimTemplates": [claim],
         }
         stateful_set = api_object(self, "stateful-set", api_version="apps/v1", kind="StatefulSet", **self.metadata(), body={"spec": spec})
-        self.stateful_set = self.register_workload(stateful_set, template)
+        self.stateful_set = self.register_workload(stateful_set, template, kind="StatefulSet")
 
     def _access_control(self, mongod: Json) -> tuple[list, list, list]:
         """keyFile for the members, and a bootstrap sidecar through which mongo-0 initiates the set and

@@ -54,6 +54,28 @@ def test_internal_exposure_of_a_pod_per_node_is_local_and_admitted_from_the_mana
     assert find(out, "Service", "alpha")["spec"]["type"] == "ClusterIP"
 
 
+@pytest.mark.parametrize("kind, policy", [("DaemonSet", "Local"), ("Deployment", "Cluster")])
+def test_a_workload_registered_without_its_kind_is_exposed_by_the_kind_read_back(kind, policy):
+    """A consumer's own workload object (`register_workload` without `kind`): its kind is read from jsii."""
+    from ovc_constructs.manifest import api_object
+
+    class Own(Component):
+        role = "test"
+
+        def __init__(self, scope, id):
+            super().__init__(scope, id, site=SITE, name="own", image="echo:1.0")
+            main = container("own", "echo:1.0", resources=resources("1m", "1Mi", "1", "1Mi"), security=security_context(),
+                             ports={"http": 8080}, liveness=http_probe("/ping", 8080), readiness=http_probe("/ping", 8080))
+            template = self.pod_template(containers=[main])
+            spec = {"selector": {"matchLabels": self.selector}, "template": template}
+            self.register_workload(api_object(self, "workload", api_version="apps/v1", kind=kind, **self.metadata(), body={"spec": spec}),
+                                   template)
+            self.expose_internal([ServicePort("http", 8080, node_port=30999)])
+
+    out = synth_construct(lambda c: Own(c, "own"))
+    assert find(out, "Service", "own-internal")["spec"].get("externalTrafficPolicy", "Cluster") == policy
+
+
 def test_internal_exposure_of_a_single_instance_answers_on_every_controller_and_admits_the_pod_network():
     on = Site(nodes=SITE.nodes, management_cidr=SITE.management_cidr, pod_cidr="10.32.0.0/12")
     out = synth_construct(lambda c: Echo(c, "a", name="alpha", exposure=Exposure.INTERNAL, node_port=30999, on=on))
