@@ -13,10 +13,10 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CKV_SKIP_PACKAGE_UPDATE_CHECK := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Byte-compile what the runs import (the tests start many Python processes, and pytest rewrites the package's
-# asserts, since it ships a pytest plugin): without it each process compiles the 8.6 MB Argo CD binding anew.
+# asserts, since it ships a pytest plugin): without it each process compiles the whole package anew.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: synth test test-fast deps debian imports schema bench clean
+.PHONY: synth test test-fast deps debian schema bench clean
 
 # Validate first: a bad file gets its one-line-per-problem report and exit status 2, not cdk8s-cli's stack.
 synth: $(STAMP_PY) $(STAMP_NPM)
@@ -54,16 +54,6 @@ debian:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES) >/dev/null; \
 	fi
-
-# Regenerate the Argo CD bindings (`ovc fleet`) offline from the pinned copies in crds/ (docs/imports.md). They live
-# inside the package under names of our own (ovc_*), so they never meet a consumer's `imports/` or its jsii assemblies.
-BINDINGS := ovc_constructs/bindings
-# Run from crds/ (relative paths, and no cdk8s.yaml there for cdk8s import to append to).
-CRD_IMPORTS := ovc_argocd_application:=application-crd.yaml ovc_argocd_applicationset:=applicationset-crd.yaml
-imports: $(STAMP_NPM)
-	rm -rf $(BINDINGS)/ovc_*
-	cd crds && for crd in $(CRD_IMPORTS); do \
-	  ../node_modules/.bin/cdk8s import $$crd -l python --no-check-upgrade -o ../$(BINDINGS) || exit 1; done
 
 schema: $(STAMP_PY)
 	$(PY) -m ovc_constructs schema > docs/environment.schema.json

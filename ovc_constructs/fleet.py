@@ -7,8 +7,8 @@ label to the Application's name, and the G8's objects already carry it with the 
 name would fight over it. Deleting an Application (or an element of the set) never deletes the G8's objects:
 the ApplicationSet preserves them, and the Applications carry no resources finalizer. docs/fleet.md.
 
-The bindings are generated from the Argo CD CRDs pinned in crds/ (docs/imports.md); they are large, so only
-this module imports them.
+Both are plain JSON in the API's field names (`manifest.api_object`); the tests check them against the Argo CD
+CRDs pinned in crds/ (docs/imports.md).
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import cdk8s
 
 from .component import PART_OF
 from .environment import DNS1123_LABEL, Environment, _text
+from .manifest import api_object
 from .synth import SUFFIX
 
 APPLICATION_SET = "openvcloud-g8s"
@@ -29,7 +30,7 @@ SYNC_OPTIONS = ("ServerSideApply=true", "PruneLast=true", "FailOnSharedResource=
 """Server-side apply as with kubectl (docs/operations.md); prune only after every wave is healthy; refuse to take over
 an object another Application manages (two G8s pointed at the same cluster and namespace). The Namespace is in the
 manifest (wave 0), so Argo CD needs no CreateNamespace."""
-RETRY = {"limit": 5, "backoff": {"duration": "30s", "factor": 2, "max_duration": "10m"}}
+RETRY = {"limit": 5, "backoff": {"duration": "30s", "factor": 2, "maxDuration": "10m"}}
 """A failed automated sync is tried again (30 s, 1, 2, 4, 8 min) rather than left until the next commit."""
 _USERINFO = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<user>[^/@]*)@", re.IGNORECASE)
 
@@ -61,23 +62,20 @@ class Source:
 
 
 def application_spec(source: Source, *, name: str, namespace: str, destination: dict[str, str], project: str) -> dict:
-    """An Application's spec in the bindings' form (snake_case), the same for an ApplicationSet's template."""
+    """An Application's spec, the same for an ApplicationSet's template."""
     return {
         "project": project,
-        "source": {"repo_url": source.repo, "target_revision": source.revision, "path": source.path,
+        "source": {"repoURL": source.repo, "targetRevision": source.revision, "path": source.path,
                    # <name>.k8s.yaml and <name>.volumes.k8s.yaml; a G8 name has no dot, so never another G8's files.
                    "directory": {"include": f"{name}.*{SUFFIX.lstrip('.')}"}},
         "destination": {**destination, "namespace": namespace},
-        "sync_policy": {"automated": {"prune": True, "self_heal": True}, "sync_options": list(SYNC_OPTIONS), "retry": RETRY},
+        "syncPolicy": {"automated": {"prune": True, "selfHeal": True}, "syncOptions": list(SYNC_OPTIONS), "retry": RETRY},
     }
 
 
-def application_set(scope: cdk8s.Chart, environments: Sequence[Environment], source: Source):
+def application_set(scope: cdk8s.Chart, environments: Sequence[Environment], source: Source) -> cdk8s.ApiObject:
     """One ApplicationSet: a list generator with one element per G8 (its name, namespace, cluster or server,
     project). The unused one of cluster and server is empty, which Argo CD reads as not given."""
-    from .bindings.ovc_argocd_applicationset.io.argoproj import (
-        ApplicationSet, ApplicationSetSpecGenerators, ApplicationSetSpecIgnoreApplicationDifferences)
-
     elements = [
         {"name": e.name, "namespace": e.namespace, "cluster": e.gitops.destination.get("name", ""),
          "server": e.gitops.destination.get("server", ""), "project": e.gitops.project}
@@ -85,30 +83,26 @@ def application_set(scope: cdk8s.Chart, environments: Sequence[Environment], sou
     ]
     template = application_spec(source, name="{{.name}}", namespace="{{.namespace}}",
                                 destination={"name": "{{.cluster}}", "server": "{{.server}}"}, project="{{.project}}")
-    return ApplicationSet(
-        scope, "application-set", metadata=cdk8s.ApiObjectMetadata(name=APPLICATION_SET),
-        spec={
-            "go_template": True,
-            "go_template_options": ["missingkey=error"],  # a typo in the template is an error, not an empty value
-            # list items as binding objects: jsii would drop the snake_case keys of a plain dict inside a list
-            "generators": [ApplicationSetSpecGenerators(list={"elements": elements})],
-            "template": {"metadata": {"name": "{{.name}}", "labels": LABELS}, "spec": template},
-            "sync_policy": {"preserve_resources_on_deletion": True},
-            # an operator may pause one G8's automated sync (`argocd app set <name> --sync-policy none`) without the
-            # ApplicationSet controller turning it on again
-            "ignore_application_differences": [ApplicationSetSpecIgnoreApplicationDifferences(json_pointers=["/spec/syncPolicy/automated"])],
-        },
-    )
+    spec = {
+        "goTemplate": True,
+        "goTemplateOptions": ["missingkey=error"],  # a typo in the template is an error, not an empty value
+        "generators": [{"list": {"elements": elements}}],
+        "template": {"metadata": {"name": "{{.name}}", "labels": LABELS}, "spec": template},
+        "syncPolicy": {"preserveResourcesOnDeletion": True},
+        # an operator may pause one G8's automated sync (`argocd app set <name> --sync-policy none`) without the
+        # ApplicationSet controller turning it on again
+        "ignoreApplicationDifferences": [{"jsonPointers": ["/spec/syncPolicy/automated"]}],
+    }
+    return api_object(scope, "application-set", api_version="argoproj.io/v1alpha1", kind="ApplicationSet", name=APPLICATION_SET,
+                      body={"spec": spec})
 
 
-def applications(scope: cdk8s.Chart, environments: Sequence[Environment], source: Source) -> list:
+def applications(scope: cdk8s.Chart, environments: Sequence[Environment], source: Source) -> list[cdk8s.ApiObject]:
     """One Application per G8, named after it."""
-    from .bindings.ovc_argocd_application.io.argoproj import Application
-
     return [
-        Application(scope, e.name, metadata=cdk8s.ApiObjectMetadata(name=e.name),
-                    spec=application_spec(source, name=e.name, namespace=e.namespace,
-                                          destination=e.gitops.destination, project=e.gitops.project))
+        api_object(scope, e.name, api_version="argoproj.io/v1alpha1", kind="Application", name=e.name,
+                   body={"spec": application_spec(source, name=e.name, namespace=e.namespace,
+                                                  destination=e.gitops.destination, project=e.gitops.project)})
         for e in environments
     ]
 

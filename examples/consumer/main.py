@@ -2,8 +2,8 @@
 its own, next to a cdk8s-plus Deployment allowed to reach the database.
 
 Its `imports/` holds a binding made by `cdk8s import` (see cdk8s.yaml) under the very module name an older
-wheel of the library installed, `imports.traefik_ingressroutetcp`; the library now builds its Traefik route
-as plain JSON and keeps its own bindings inside `ovc_constructs.bindings`, so the two never meet.
+wheel of the library installed, `imports.traefik_ingressroutetcp`; the library now builds its custom resources
+as plain JSON and ships no bindings, so the two never meet.
 
     JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 python main.py    # writes dist/orders.k8s.yaml
 """
