@@ -171,6 +171,8 @@ def _cron(value: str) -> str:
 def _upstream(value: str) -> str:
     if not re.match(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s;{}'\"]*)?$", value):
         raise ValueError(f"{value!r} is not an http(s)://host[:port][/path] upstream URL")
+    if not (value.isascii() and value.isprintable()):
+        raise ValueError(f"{value!r}: a URL is printable ASCII; percent-encode other characters")
     return value
 
 

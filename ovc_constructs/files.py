@@ -15,9 +15,9 @@ SCRIPTS = package_files.files("ovc_constructs") / "scripts"
 TEMPLATES = package_files.files("ovc_constructs") / "templates"
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-"""PyYAML's safe loader and dumper in C (libyaml) where PyYAML was built with it: about 4x faster than the
-pure-Python ones, which write the same text (tests/test_chart.py compares them on what a synth writes)."""
+"""PyYAML's safe loader in C (libyaml) where PyYAML was built with it: about 4x faster than the pure-Python one,
+and it reads the same data. (Its dumper is not used: it folds long quoted strings with escapes differently, so
+the synthesized text would depend on how PyYAML was built.)"""
 
 
 def script(name: str) -> str:

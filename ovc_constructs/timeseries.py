@@ -12,7 +12,7 @@ from . import jumpscale
 from .component import Component, Exposure, HostDirectory, ServicePort
 from .dashboards import dashboards
 from .environment import GrafanaSettings, InfluxSettings, StatsCollectorSettings
-from .files import SAFE_DUMPER, script, template
+from .files import script, template
 from .pods import config_map_volume, container, empty_dir, exec_probe, host_path, http_probe, mount, secret_volume, security_context
 from .site import Site
 from .system_config import SystemConfig
@@ -106,8 +106,8 @@ class Grafana(Component):
         self.root_url = f"https://{domain}/grafana"
         self.dashboards = dashboards(self.datasource_name)
         ini = template("grafana.ini").substitute(provisioning=GRAFANA_PROVISIONING, domain=domain, root_url=self.root_url)
-        provisioning = {"datasources.yaml": yaml.dump(self._datasources(influxdb), Dumper=SAFE_DUMPER, sort_keys=False),
-                        "dashboards.yaml": yaml.dump(self._dashboard_providers(), Dumper=SAFE_DUMPER, sort_keys=False)}
+        provisioning = {"datasources.yaml": yaml.safe_dump(self._datasources(influxdb), sort_keys=False),
+                        "dashboards.yaml": yaml.safe_dump(self._dashboard_providers(), sort_keys=False)}
         boards = {name: json.dumps(board, indent=1, sort_keys=True) + "\n" for name, board in self.dashboards.items()}
         self.config_map("config", {"grafana.ini": ini})
         self.config_map("provisioning", provisioning, name=f"{self.name}-provisioning")

@@ -5,7 +5,6 @@ import yaml
 from constructs import Construct
 
 from .environment import Environment
-from .files import SAFE_DUMPER
 from .manifest import config_map
 from .release import versions_manifest
 
@@ -18,7 +17,7 @@ class VersionsManifest(Construct):
     def __init__(self, scope: Construct, id: str, *, environment: Environment) -> None:
         super().__init__(scope, id)
         self.manifest = versions_manifest(environment)
-        self.text = yaml.dump(self.manifest, Dumper=SAFE_DUMPER, sort_keys=False)
+        self.text = yaml.safe_dump(self.manifest, sort_keys=False)
         self.config_map_name = "versions-manifest"
         self.config_map = config_map(self, "config-map", name=self.config_map_name, labels={"app.kubernetes.io/name": "versions-manifest"},
                                      data={self.FILE: self.text})

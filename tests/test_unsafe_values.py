@@ -120,6 +120,14 @@ def test_image_tags_must_be_label_values(tag, reason):
     assert_refused({"helper_image": f"busybox:{tag}"}, "helper_image", "app.kubernetes.io/version")
 
 
+@pytest.mark.parametrize("url", ["https://files.example.com/t\u00e9l\u00e9chargements/2.4.5.3/manifest.yml",
+                                 "https://files.example.com/releases/\x07/manifest.yml"])
+def test_upstream_urls_are_printable_ascii(url):
+    """They are written into the versions manifest and nginx.conf: a control character or an unencoded letter
+    there is a mistake (and YAML writers may fold such a quoted string differently)."""
+    assert_refused({"release": {"url": url}}, "release.url", "printable ASCII; percent-encode")
+
+
 @pytest.mark.parametrize("schedule, reason", [
     ("a b c d e", "the minute field 'a'"),
     ("60 2 * * *", "the minute field '60'"),
