@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import tempfile
 import threading
 from pathlib import Path
@@ -257,19 +258,43 @@ def synthesize_into(environments: list[Environment], outdir: Path, *, force: boo
         with _signals_deferred():  # no interrupt between making the directory and knowing its name
             scratch = Path(tempfile.mkdtemp(prefix="ovc-synth-"))
         return publish(synthesize(environments, scratch), outdir, force=force)
-    except KeyboardInterrupt:  # also SIGTERM (interrupts.handler)
-        stop_the_kernel()
+    except KeyboardInterrupt as interrupt:  # also SIGTERM (interrupts.handler)
+        if _interrupted_while_node_works(interrupt):
+            _stop_the_kernel()
         raise
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-def stop_the_kernel() -> None:
-    """Stop jsii's node process and wait until it exits. An interrupt ends Python's side of a synth while
-    node may still be writing YAML into the scratch directory; removing that directory first would race it.
-    The kernel cannot serve this process any more anyway (the interrupted request's answer is unread).
-    jsii keeps the process private and would stop it only at exit, after `finally` has run."""
+def _interrupted_while_node_works(interrupt: BaseException) -> bool:
+    """Whether the interrupt came while Python waited for the jsii kernel's answer. Node may then still be
+    working on the request, writing YAML into the scratch directory; and this kernel is out of step for good
+    (the answer is never read). An interrupt between two requests leaves a usable kernel, kept for the caller."""
+    from jsii._kernel.providers.process import _NodeProcess
+
+    waiting = _NodeProcess._next_message.__code__
+    frame = interrupt.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code is waiting:
+            return True
+        frame = frame.tb_next
+    return False
+
+
+def _stop_the_kernel() -> None:
+    """Let node finish the request it is in, then end it, before the scratch directory is removed: EOF on its
+    input, and its answer goes nowhere. jsii keeps the process private and stops it only at exit, after
+    `finally` has run; its own `stop` would fail on a node that is already gone (a terminal's Ctrl-C reaches it
+    too) and could leave it running."""
     from jsii._runtime import kernel
 
-    kernel.provider._process.stop()
+    node = kernel.provider._process._process
+    for pipe in (node.stdin, node.stdout):
+        with contextlib.suppress(OSError, ValueError):
+            pipe.close()
+    try:
+        node.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        node.kill()
+        node.wait()

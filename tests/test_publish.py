@@ -210,11 +210,22 @@ def test_an_interrupt_while_synthesizing_exits_128_plus_the_signal_and_changes_n
     assert not list(scratch_parent.glob("ovc-synth-*")), "the scratch directory is removed"
 
 
-@pytest.mark.parametrize("edge", ["the scratch directory was just made", "node is still busy"])
-def test_an_interrupt_at_either_edge_of_the_synthesis_leaves_no_scratch_and_no_node_writing(tmp_path, edge):
-    """The two races the timed test above hits only by chance, forced: a signal the moment the scratch
-    directory exists (before Python holds its name), and one while jsii's node process may still be writing
-    (it must have exited before the scratch directory is removed, or it could write into it afterwards)."""
+INTERRUPT_EDGES = {
+    # edge: (the signal, whether node has exited when the scratch directory is removed, what a jsii call does after)
+    "the scratch directory was just made": (signal.SIGTERM, "node running", "jsii works"),
+    "node is still working on a request": (signal.SIGINT, "node exited", "jsii stopped"),
+    "node got the Ctrl-C too": (signal.SIGINT, "node exited", "jsii stopped"),  # a terminal signals the whole group
+    "between two jsii requests": (signal.SIGINT, "node running", "jsii works"),
+}
+
+
+@pytest.mark.parametrize("edge", INTERRUPT_EDGES)
+def test_an_interrupt_at_any_point_of_the_synthesis_leaves_no_scratch_and_no_node_writing(tmp_path, edge):
+    """The races the timed test above hits only by chance, forced. A signal the moment the scratch directory
+    exists (before Python holds its name); one while Python waits for node's answer (node may still be writing
+    YAML: it must have exited before the scratch directory is removed, and the kernel is out of step for good);
+    one between two requests, which leaves node idle and the kernel usable by a library caller; and one that
+    reaches node too, which must not turn the interrupt into a broken-pipe error."""
     script = f"""
 import os, shutil, signal, tempfile, cdk8s
 from ovc_constructs import interrupts, synth
@@ -222,31 +233,61 @@ from jsii._runtime import kernel
 interrupts.install()
 tempfile.tempdir = {str(tmp_path)!r}
 make_directory, remove_tree, removals = tempfile.mkdtemp, shutil.rmtree, []
+node = kernel.provider._process._process
+
 def mkdtemp_then_signal(**kwargs):
     path = make_directory(**kwargs)
     os.kill(os.getpid(), signal.SIGTERM)
     return path
-def interrupted_with_node_running(environments, outdir):
+
+class InterruptedRead:  # node's output, whose next read is interrupted as by a signal: Python stops waiting, node goes on
+    def __init__(self, pipe):
+        self.pipe = pipe
+    def readline(self):
+        node.stdout = self.pipe
+        if edge == "node got the Ctrl-C too":
+            node.send_signal(signal.SIGINT)
+            node.wait()
+        raise interrupts.Interrupted(signal.SIGINT)
+    def __getattr__(self, name):
+        return getattr(self.pipe, name)
+
+def interrupted_while_node_works(environments, outdir):
+    app = cdk8s.App(outdir=str(outdir))
+    cdk8s.Chart(app, "chart")
+    node.stdout = InterruptedRead(node.stdout)
+    app.synth()
+
+def interrupted_between_requests(environments, outdir):
     cdk8s.App(outdir=str(outdir))
     raise interrupts.Interrupted(signal.SIGINT)
+
 def rmtree(path, **kwargs):
     if os.path.basename(path).startswith("ovc-synth-"):  # (jsii removes its own temporary files too)
-        removals.append("node exited" if kernel.provider._process._process.poll() is not None else "node running")
+        removals.append("node exited" if node.poll() is not None else "node running")
     remove_tree(path, **kwargs)
-if {edge!r} == "node is still busy":
-    synth.synthesize = interrupted_with_node_running
-else:
+
+edge = {edge!r}
+if edge == "the scratch directory was just made":
     cdk8s.App(outdir=os.devnull)  # jsii is running, as when a synth begins
     tempfile.mkdtemp = mkdtemp_then_signal
+elif edge in ("node is still working on a request", "node got the Ctrl-C too"):
+    synth.synthesize = interrupted_while_node_works
+else:
+    synth.synthesize = interrupted_between_requests
 shutil.rmtree = rmtree
 try:
     synth.synthesize_into([], {str(tmp_path / "dist")!r})
 except interrupts.Interrupted as interrupted:
-    print(interrupted.signum, removals, os.listdir({str(tmp_path)!r}))
+    try:
+        after = "jsii works" if cdk8s.App(outdir=os.devnull).outdir == os.devnull else "?"
+    except Exception:
+        after = "jsii stopped"
+    print(interrupted.signum, removals, os.listdir({str(tmp_path)!r}), after)
 """
     result = subprocess.run([PYTHON, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    signum = signal.SIGINT if edge == "node is still busy" else signal.SIGTERM
-    assert (result.returncode, result.stdout) == (0, f"{signum.value} ['node exited'] []\n"), result.stderr
+    signum, node_at_removal, after = INTERRUPT_EDGES[edge]
+    assert (result.returncode, result.stdout) == (0, f"{signum.value} [{node_at_removal!r}] [] {after}\n"), result.stderr
 
 
 def caught_signals(pid: int) -> int:
