@@ -192,8 +192,8 @@ def _signals_deferred() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        for signum in dict.fromkeys(caught):
-            signal.raise_signal(signum)
+        for pending in dict.fromkeys(caught):
+            signal.raise_signal(pending)
 
 
 @contextlib.contextmanager
@@ -289,8 +289,8 @@ def _stop_the_kernel() -> None:
     too) and could leave it running."""
     from jsii._runtime import kernel
 
-    node = kernel.provider._process._process
-    for pipe in (node.stdin, node.stdout):
+    node: subprocess.Popen = kernel.provider._process._process  # type: ignore[attr-defined]  # (jsii's ProcessProvider)
+    for pipe in filter(None, (node.stdin, node.stdout)):
         with contextlib.suppress(OSError, ValueError):
             pipe.close()
     try:
