@@ -260,7 +260,8 @@ def synthesize_into(environments: list[Environment], outdir: Path, *, force: boo
         return publish(synthesize(environments, scratch), outdir, force=force)
     except KeyboardInterrupt as interrupt:  # also SIGTERM (interrupts.handler)
         if _interrupted_while_node_works(interrupt):
-            _stop_the_kernel()
+            with _signals_deferred():  # a second Ctrl-C must not cut the wait for node short
+                _stop_the_kernel()
         raise
     finally:
         if scratch is not None:

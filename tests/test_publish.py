@@ -220,6 +220,7 @@ INTERRUPT_EDGES = {
     "the scratch directory was just made": (signal.SIGTERM, "node running", "jsii works"),
     "node is still working on a request": (signal.SIGINT, "node exited", "jsii stopped"),
     "node got the Ctrl-C too": (signal.SIGINT, "node exited", "jsii stopped"),  # a terminal signals the whole group
+    "a second Ctrl-C while node finishes": (signal.SIGINT, "node exited", "jsii stopped"),
     "between two jsii requests": (signal.SIGINT, "node running", "jsii works"),
 }
 
@@ -230,7 +231,8 @@ def test_an_interrupt_at_any_point_of_the_synthesis_leaves_no_scratch_and_no_nod
     exists (before Python holds its name); one while Python waits for node's answer (node may still be writing
     YAML: it must have exited before the scratch directory is removed, and the kernel is out of step for good);
     one between two requests, which leaves node idle and the kernel usable by a library caller; and one that
-    reaches node too, which must not turn the interrupt into a broken-pipe error."""
+    reaches node too, which must not turn the interrupt into a broken-pipe error; and a second one while node
+    finishes, which must not cut that wait short."""
     script = f"""
 import os, shutil, signal, tempfile, cdk8s
 from ovc_constructs import interrupts, synth
@@ -276,8 +278,14 @@ edge = {edge!r}
 if edge == "the scratch directory was just made":
     cdk8s.App(outdir=os.devnull)  # jsii is running, as when a synth begins
     tempfile.mkdtemp = mkdtemp_then_signal
-elif edge in ("node is still working on a request", "node got the Ctrl-C too"):
+elif edge in ("node is still working on a request", "node got the Ctrl-C too", "a second Ctrl-C while node finishes"):
     synth.synthesize = interrupted_while_node_works
+    if edge == "a second Ctrl-C while node finishes":
+        wait_for_node = node.wait
+        def wait_after_a_second_ctrl_c(timeout=None):
+            os.kill(os.getpid(), signal.SIGINT)
+            return wait_for_node(timeout=timeout)
+        node.wait = wait_after_a_second_ctrl_c
 else:
     synth.synthesize = interrupted_between_requests
 shutil.rmtree = rmtree
