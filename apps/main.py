@@ -24,7 +24,7 @@ if __name__ == "__main__":
 try:
     from pathlib import Path
 
-    from ovc_constructs.cli import EXIT_BAD_INPUT, _one_line_errors, _writing, run_interruptibly
+    from ovc_constructs.cli import EXIT_BAD_INPUT, one_line_errors, run_interruptibly, writing
     from ovc_constructs.environment import InvalidEnvironment
     from ovc_constructs.files import check_writable
 except KeyboardInterrupt as interrupt:
@@ -37,7 +37,7 @@ def main(argv: list[str]) -> int:
     return run_interruptibly(PROG, lambda: _main(argv))
 
 
-@_one_line_errors
+@one_line_errors
 def _main(argv: list[str]) -> int:
     """`--check` only validates every environment file and the output directory (what `make synth` runs
     before cdk8s synth, so that a refusal is one clean line)."""
@@ -59,12 +59,12 @@ def _main(argv: list[str]) -> int:
     # A directory holding other files, or a file of ours changed by someone: one line, exit 2, before synthesizing.
     check_output(dist, force=force, names=[n for e in environments for n in output_names(e.name)])
     if "--check" in argv:
-        with _writing(dist):  # what publish needs: the directory (made if missing) takes a new file; else exit 3 here
+        with writing(dist):  # what publish needs: the directory (made if missing) takes a new file; else exit 3 here
             check_writable(dist / MANIFEST)
         print(f"{len(environments)} environment file(s) ok: {', '.join(e.name for e in environments)}")
         return 0
     scratch = Path(os.environ.get("CDK8S_OUTDIR", ROOT / ".cdk8s.out"))
-    with _writing(dist):  # a failing file system: one line, exit 3, every file in dist/ old or new
+    with writing(dist):  # a failing file system: one line, exit 3, every file in dist/ old or new
         scratch.mkdir(parents=True, exist_ok=True)
         for path in publish(synthesize(environments, scratch), dist, complete=True, force=force):
             print(f"published {path}")

@@ -31,7 +31,7 @@ class CannotWrite(Exception):
 
 
 @contextlib.contextmanager
-def _writing(target: Path):
+def writing(target: Path):
     """OSError inside becomes CannotWrite naming `target` (and the path that failed, if another)."""
     try:
         yield
@@ -78,7 +78,7 @@ def _discard_output() -> None:
         pass
 
 
-def _one_line_errors(command: Callable[..., int]) -> Callable[..., int]:
+def one_line_errors(command: Callable[..., int]) -> Callable[..., int]:
     """A command whose output fails ends with one line and its exit code, never a traceback."""
     @functools.wraps(command)
     def run(*args, **kwargs) -> int:
@@ -136,7 +136,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return run_interruptibly("python -m ovc_constructs", lambda: _main(argv))
 
 
-@_one_line_errors
+@one_line_errors
 def _main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ovc_constructs", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -271,7 +271,7 @@ def _synth(environment: Environment, out: Path, force: bool) -> int:
     """A directory holding other files is refused (synth.UnsafeOutput, exit 2) unless `force`."""
     from .synth import synthesize_into  # jsii starts only when there is something to synthesize
 
-    with _writing(out):
+    with writing(out):
         for path in synthesize_into([environment], out, force=force):
             print(path)
     return 0
@@ -303,7 +303,7 @@ def _fleet(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
         return 0
-    with _writing(args.out):
+    with writing(args.out):
         make_directory(args.out.parent)
         write_atomically(args.out, text.encode(), 0o644)
     print(args.out)
@@ -314,7 +314,7 @@ def _write(path: Path, data: dict, header: str) -> None:
     """Write an environment file whole or not at all (CannotWrite when the system refuses)."""
     import yaml
 
-    with _writing(path):
+    with writing(path):
         make_directory(path.parent)
         write_atomically(path, (header + yaml.safe_dump(data, sort_keys=False, width=120)).encode(), 0o644)
 
@@ -330,9 +330,9 @@ def _import_config(source: Path, out: Path, identities: Optional[Path], namespac
     check_imported(data, config, str(source), identities_required=False)
     controllers = [n["name"] for n in data["nodes"] if "controller" in n["roles"]]
     keys = identities or Path("secrets") / data["name"] / "billing-sync"
-    with _writing(out):  # refused before any private key is created
+    with writing(out):  # refused before any private key is created
         check_writable(out)
-    with _writing(keys):
+    with writing(keys):
         ids = write_identities(controllers, keys)
     for node in data["nodes"]:
         if node["name"] in ids:
@@ -386,7 +386,7 @@ def _identities(environment: Environment, source: Path, out: Path) -> int:
         return EXIT_BAD_INPUT
     names = [n.name for n in environment.controllers]
     manifest = resolved / f"{environment.billing_sync.secret_name}-secret.yaml"
-    with _writing(out):  # `out` as given: a symbolic link is refused, not followed
+    with writing(out):  # `out` as given: a symbolic link is refused, not followed
         ids = write_identities(names, out, also=(manifest.name,))
         write_atomically(out / manifest.name,
                          secret_manifest(environment.billing_sync.secret_name, environment.namespace, names, out).encode())
