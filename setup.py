@@ -34,7 +34,7 @@ setup(
     # One top-level package, and no generated bindings: custom resources are plain JSON too (docs/imports.md).
     packages=find_namespace_packages(include=["ovc_constructs", "ovc_constructs.*"]),
     # What the constructs read at synth time, and the typing marker.
-    package_data={"ovc_constructs": ["scripts/*", "templates/*", "releases/*.yml", "installer/*.json", "py.typed"]},
+    package_data={"ovc_constructs": ["scripts/*", "templates/*", "releases/*.yml", "installer/*.json", "jsii_node_signals.js", "py.typed"]},
     include_package_data=True,
     install_requires=[
         "cdk8s>=2.70.0,<3",

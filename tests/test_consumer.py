@@ -135,6 +135,7 @@ def test_wheel_adds_one_top_level_package(dists):
     assert "ovc_constructs = ovc_constructs.testing" in entry_points
     assert "License: Apache-2.0" in metadata and f"Version: {ovc_constructs.__version__}" in metadata
     assert f"{info}/LICENSE" in names and "ovc_constructs/py.typed" in names
+    assert "ovc_constructs/jsii_node_signals.js" in names, "interrupts.install has node load it"
     assert not [name for name in names if name.endswith(".jsii.tgz")], "no jsii assembly of its own: no generated bindings"
 
 

@@ -1,5 +1,6 @@
 """Publishing that can lose nothing: only our own files are written or removed, each atomically, and an
 interrupted run (an error, Ctrl-C, SIGTERM) leaves every file complete and no clutter."""
+import contextlib
 import json
 import os
 import signal
@@ -213,6 +214,35 @@ def test_an_interrupt_while_synthesizing_exits_128_plus_the_signal_and_changes_n
     assert f"interrupted by {signal.Signals(signum).name}, exit {128 + signum}" in line
     assert snapshot_dir(dist) == before and sorted(p.name for p in dist.iterdir()) == sorted([MANIFEST, *texts(dist)])
     assert not list(scratch_parent.glob("ovc-synth-*")), "the scratch directory is removed"
+
+
+@pytest.mark.parametrize("entry", ["cli", "app"])
+def test_a_terminals_ctrl_c_reaches_node_too_and_leaves_nothing_in_tmp(tmp_path, entry):
+    """A terminal signals the whole process group. jsii's node process leaves the signal to Python
+    (jsii_node_signals.js): it finishes its request and exits with its input, removing its jsii-kernel-*
+    directory, which it left in /tmp when the Ctrl-C killed it."""
+    for attempt in range(3):  # a run that finished before the signal arrived proves nothing
+        work = tmp_path / f"attempt-{attempt}"
+        scratch_parent = work / "tmp"
+        scratch_parent.mkdir(parents=True)
+        if entry == "cli":
+            args, started = ["-m", "ovc_constructs", "synth", "--env", str(EXAMPLE), "--out", str(work / "dist")], "ovc-synth-*"
+        else:
+            args, started = ["apps/main.py"], "cdk8s.out"
+        env = {**os.environ, "TMPDIR": str(scratch_parent), "OVC_DIST": str(work / "dist"),
+               "CDK8S_OUTDIR": str(scratch_parent / "cdk8s.out")}
+        process = subprocess.Popen([PYTHON, *args], cwd=ROOT, env=env, start_new_session=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not list(scratch_parent.glob(started)) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+        if process.returncode != 0:
+            break
+    assert process.returncode == 130 and stderr.splitlines()[-1].endswith("interrupted by SIGINT, exit 130; no file was left half-written")
+    assert sorted(p.name for p in scratch_parent.iterdir() if p.name != "cdk8s.out") == []
 
 
 INTERRUPT_EDGES = {
