@@ -18,10 +18,9 @@ PROG = "apps/main.py"
 
 from ovc_constructs import interrupts  # noqa: E402  (standard library only)
 
-if __name__ == "__main__":
-    interrupts.install()  # before the heavy imports: an early Ctrl-C or SIGTERM is the same one line
-
 try:
+    if __name__ == "__main__":
+        interrupts.install()  # before the heavy imports: an early Ctrl-C or SIGTERM is the same one line
     from pathlib import Path
 
     from ovc_constructs.cli import EXIT_BAD_INPUT, one_line_errors, run_interruptibly, writing

@@ -7,9 +7,9 @@ from . import interrupts
 
 def run() -> int:
     """The program's exit status; it silences jsii's Node end-of-life banner for itself (the library does not)."""
-    interrupts.install()  # first: Ctrl-C or SIGTERM while pydantic and jsii load is the same one line
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     try:
+        interrupts.install()  # first: Ctrl-C or SIGTERM while pydantic and jsii load is the same one line
+        os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
         from .cli import main
 
         code = main()

@@ -26,17 +26,18 @@ def handler(signum: int, _frame) -> None:
 
 
 def install() -> None:
-    """Raise Interrupted on SIGINT and SIGTERM (in the main thread; where they are not ignored), and have the
-    jsii node process this program starts leave them to Python (`jsii_node_signals.js`)."""
-    if threading.current_thread() is threading.main_thread():
-        for signum in SIGNALS:
-            if signal.getsignal(signum) != signal.SIG_IGN:
-                signal.signal(signum, handler)
+    """Have the jsii node process this program starts leave SIGINT and SIGTERM to Python
+    (`jsii_node_signals.js`), then raise Interrupted on them (in the main thread; where they are not ignored).
+    Call it inside the `try` that reports an interrupt: a signal may arrive the moment the handler is in place."""
     leave_signals_to_python = os.path.join(os.path.dirname(os.path.abspath(__file__)), "jsii_node_signals.js")
     option = '--require "{}"'.format(leave_signals_to_python.replace("\\", "\\\\").replace('"', '\\"'))
     # (only if the file is there: node refuses to start with a missing --require)
     if os.path.isfile(leave_signals_to_python) and option not in os.environ.get("NODE_OPTIONS", ""):
         os.environ["NODE_OPTIONS"] = f"{os.environ.get('NODE_OPTIONS', '')} {option}".strip()
+    if threading.current_thread() is threading.main_thread():
+        for signum in SIGNALS:
+            if signal.getsignal(signum) != signal.SIG_IGN:
+                signal.signal(signum, handler)
 
 
 def ignore() -> None:
