@@ -21,6 +21,8 @@ from typing import Any, Iterator, Optional
 
 import yaml
 
+from .files import SAFE_LOADER
+
 SUFFIX = ".k8s.yaml"
 MARKER = "<!-- ovc-constructs-diff -->"
 """First line of the Markdown summary, so a CI job can find and update its own pull request comment."""
@@ -31,7 +33,6 @@ DATA_KINDS = frozenset({"PersistentVolume", "PersistentVolumeClaim", "StorageCla
 EPHEMERAL_VOLUMES = frozenset({"configMap", "secret", "projected", "downwardAPI", "emptyDir"})
 """Volume sources that hold no data of their own; any other source (hostPath, local, a claim...) does."""
 CONTENT_FIELDS = ("data", "binaryData", "stringData")
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: a 300 KB output in milliseconds
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 INLINE_WIDTH = 100
 """A value longer than this (as JSON) is shown as text, diffed line by line: mappings and lists as YAML."""
@@ -140,7 +141,7 @@ def read_objects(path: Path) -> dict[Key, dict]:
     except UnicodeDecodeError:
         raise BadInput(f"{path}: not UTF-8 text") from None
     try:
-        documents = list(yaml.load_all(text, Loader=_LOADER))  # noqa: S506 - a safe loader
+        documents = list(yaml.load_all(text, Loader=SAFE_LOADER))  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
