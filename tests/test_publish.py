@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 import yaml
@@ -185,9 +186,12 @@ def test_the_app_with_force_writes_next_to_foreign_files_and_prunes_only_its_own
         ".git", MANIFEST, "be-g8-3.k8s.yaml", "be-g8-3.volumes.k8s.yaml", "notes.txt", "x.k8s.yaml"]
 
 
-@pytest.mark.parametrize("entry, signum", [("cli", signal.SIGINT), ("cli", signal.SIGTERM), ("app", signal.SIGINT)])
-def test_an_interrupt_while_synthesizing_exits_128_plus_the_signal_and_changes_nothing(tmp_path, entry, signum):
-    for attempt in range(3):  # a run that finished before the signal arrived (a very busy machine) proves nothing
+def interrupted_run(tmp_path: Path, entry: str, interrupt) -> tuple[subprocess.Popen, str, str, Path, dict]:
+    """Run an entry point (`cli` or `app`) against a dist/ holding a previous output, and call `interrupt(process)`
+    once its synthesis has started (the scratch directory appears just before it). A run that finished before the
+    signal arrived (a very busy machine) proves nothing: it is tried again, up to three times. Returns the
+    process, its stdout and stderr, the attempt's directory (its `dist/`, and `tmp/` as TMPDIR) and dist/ as it was."""
+    for attempt in range(3):
         work = tmp_path / f"attempt-{attempt}"
         work.mkdir()
         dist = work / "dist"
@@ -200,20 +204,33 @@ def test_an_interrupt_while_synthesizing_exits_128_plus_the_signal_and_changes_n
         else:
             args, started = ["apps/main.py"], "cdk8s.out"
         env = {**os.environ, "TMPDIR": str(scratch_parent), "OVC_DIST": str(dist), "CDK8S_OUTDIR": str(scratch_parent / "cdk8s.out")}
-        process = subprocess.Popen([PYTHON, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen([PYTHON, *args], cwd=ROOT, env=env, start_new_session=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 120
         while not list(scratch_parent.glob(started)) and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)  # the scratch directory appears just before the synthesis (about a second) starts
-        process.send_signal(signum)
+            time.sleep(0.01)
+        interrupt(process)
         stdout, stderr = process.communicate(timeout=120)
         if process.returncode != 0:
             break
+    return process, stdout, stderr, work, before
+
+
+@pytest.mark.parametrize("entry, signum", [("cli", signal.SIGINT), ("cli", signal.SIGTERM), ("app", signal.SIGINT)])
+def test_an_interrupt_while_synthesizing_exits_128_plus_the_signal_and_changes_nothing(tmp_path, entry, signum):
+    process, stdout, stderr, work, before = interrupted_run(tmp_path, entry, lambda p: p.send_signal(signum))
     assert process.returncode == 128 + signum, (stdout, stderr)
     assert "Traceback" not in stderr
     [line] = stderr.splitlines()
     assert f"interrupted by {signal.Signals(signum).name}, exit {128 + signum}" in line
+    dist = work / "dist"
     assert snapshot_dir(dist) == before and sorted(p.name for p in dist.iterdir()) == sorted([MANIFEST, *texts(dist)])
-    assert not list(scratch_parent.glob("ovc-synth-*")), "the scratch directory is removed"
+    assert not list((work / "tmp").glob("ovc-synth-*")), "the scratch directory is removed"
+
+
+def signal_the_process_group(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGINT)
 
 
 @pytest.mark.parametrize("entry", ["cli", "app"])
@@ -221,28 +238,9 @@ def test_a_terminals_ctrl_c_reaches_node_too_and_leaves_nothing_in_tmp(tmp_path,
     """A terminal signals the whole process group. jsii's node process leaves the signal to Python
     (jsii_node_signals.js): it finishes its request and exits with its input, removing its jsii-kernel-*
     directory, which it left in /tmp when the Ctrl-C killed it."""
-    for attempt in range(3):  # a run that finished before the signal arrived proves nothing
-        work = tmp_path / f"attempt-{attempt}"
-        scratch_parent = work / "tmp"
-        scratch_parent.mkdir(parents=True)
-        if entry == "cli":
-            args, started = ["-m", "ovc_constructs", "synth", "--env", str(EXAMPLE), "--out", str(work / "dist")], "ovc-synth-*"
-        else:
-            args, started = ["apps/main.py"], "cdk8s.out"
-        env = {**os.environ, "TMPDIR": str(scratch_parent), "OVC_DIST": str(work / "dist"),
-               "CDK8S_OUTDIR": str(scratch_parent / "cdk8s.out")}
-        process = subprocess.Popen([PYTHON, *args], cwd=ROOT, env=env, start_new_session=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 120
-        while not list(scratch_parent.glob(started)) and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGINT)
-        _, stderr = process.communicate(timeout=120)
-        if process.returncode != 0:
-            break
+    process, _, stderr, work, _ = interrupted_run(tmp_path, entry, signal_the_process_group)
     assert process.returncode == 130 and stderr.splitlines()[-1].endswith("interrupted by SIGINT, exit 130; no file was left half-written")
-    assert sorted(p.name for p in scratch_parent.iterdir() if p.name != "cdk8s.out") == []
+    assert sorted(p.name for p in (work / "tmp").iterdir() if p.name != "cdk8s.out") == []
 
 
 INTERRUPT_EDGES = {
